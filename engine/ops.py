@@ -1,0 +1,151 @@
+"""The table of operations: each one's forward rule beside its local derivatives.
+
+This is the one place where an operation is defined. A row gives
+
+* ``forward``: the result from the operands' floats (and the operation's
+  parameters, such as the exponent of ``x ** 2``);
+* ``local``: the local derivatives d(result)/d(operand), one per operand, written
+  with ordinary operators and the functions of a math namespace ``m``.
+
+The backward pass calls ``local`` with floats and ``m = engine.ieee`` to get
+numbers; ``engine.grad(..., create_graph=True)`` calls the *same* function with
+Values and ``m = engine.value_math`` to get differentiable Values. So higher
+derivatives need no rules of their own, and the two paths cannot drift apart.
+
+Argument names in ``local``: ``x`` (or ``a``, ``b``) the operands, ``out`` the
+result, ``m`` the math namespace, then the operation's parameters. Equality on
+Values is identity, so a test of an operand's number is written ``float(b) == 0``.
+"""
+
+import operator
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine import ieee, value_math
+
+# Local derivatives are floats on the fast path and Values under create_graph.
+Derivatives = Sequence[Any]
+
+
+class Op:
+    """One operation: its name, its forward rule and its local derivatives.
+
+    ``arity`` is 1 or 2 for fixed operands, 0 for n-ary operations, whose
+    ``forward`` and ``local`` take the operands as one sequence.
+    """
+
+    __slots__ = ("arity", "at_floats", "at_values", "fmt", "forward", "local", "name")
+
+    def __init__(
+        self,
+        name: str,
+        arity: int,
+        forward: Callable[..., float],
+        local: Callable[..., Derivatives],
+        fmt: str = "",
+    ) -> None:
+        self.name = name
+        self.arity = arity
+        self.forward = forward
+        self.local = local
+        # How the node's op reads in a picture when it has parameters, e.g. "**2".
+        self.fmt = fmt
+        # local() applied to a node: on its floats (the backward pass) or on the
+        # Values themselves (create_graph). Made once per operation, not per node.
+        self.at_floats, self.at_values = _appliers(arity, local)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _appliers(
+    arity: int, local: Callable[..., Derivatives]
+) -> tuple[Callable[[Any], Derivatives], Callable[[Any], Derivatives]]:
+    if arity == 1:
+        return (
+            lambda n: local(n.parents[0].data, n.data, ieee, *n._ctx),
+            lambda n: local(n.parents[0], n, value_math, *n._ctx),
+        )
+    if arity == 2:
+        return (
+            lambda n: local(n.parents[0].data, n.parents[1].data, n.data, ieee),
+            lambda n: local(n.parents[0], n.parents[1], n, value_math),
+        )
+    return (
+        lambda n: local([p.data for p in n.parents], n.data, ieee),
+        lambda n: local(n.parents, n, value_math),
+    )
+
+
+def _relu(x: float) -> float:
+    return 0.0 if x <= 0.0 else x  # nan passes through, as in PyTorch
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0.0 else x * slope
+
+
+def _logsumexp(xs: Sequence[float]) -> float:
+    if not xs:
+        return -ieee.inf  # the log of an empty sum
+    if any(x != x for x in xs):
+        return ieee.nan
+    top = max(xs)
+    if not ieee.isfinite(top):
+        return top
+    return top + ieee.log(sum([ieee.exp(x - top) for x in xs]))
+
+
+def _sum(xs: Sequence[float]) -> float:
+    return sum(xs, 0.0)  # the float start keeps an empty sum a float
+
+
+def _dot(factors: Sequence[float]) -> float:
+    n = len(factors) // 2
+    return sum(map(operator.mul, factors[:n], factors[n:]), 0.0)
+
+
+def _no_derivatives(*args: Any) -> Derivatives:
+    return ()
+
+
+# fmt: off
+# A leaf has no operands, so nothing to differentiate.
+LEAF = Op("", 0, lambda xs: 0.0, _no_derivatives)
+
+# Binary operations: local(a, b, out, m) -> (d out/d a, d out/d b).
+ADD = Op("+", 2, operator.add, lambda a, b, out, m: (1.0, 1.0))
+SUB = Op("-", 2, operator.sub, lambda a, b, out, m: (1.0, -1.0))
+MUL = Op("*", 2, operator.mul, lambda a, b, out, m: (b, a))
+DIV = Op("/", 2, ieee.div,     lambda a, b, out, m: (m.div(1.0, b), -m.div(out, b)))
+# d/da b*a^(b-1) and d/db a^b*log(a); PyTorch's zeros where b == 0, and where a == 0 <= b.
+POW = Op("**", 2, ieee.pow,    lambda a, b, out, m: (
+    0.0 if float(b) == 0.0 else b * m.pow(a, b - 1.0),
+    0.0 if float(a) == 0.0 and float(b) >= 0.0 else out * m.log(a)))
+
+# Unary operations: local(x, out, m, *params) -> (d out/d x,).
+NEG        = Op("neg",        1, operator.neg,  lambda x, out, m: (-1.0,))
+POW_CONST  = Op("**",         1, ieee.pow,      lambda x, out, m, c: (
+    0.0 if c == 0.0 else c * m.pow(x, c - 1.0),), fmt="**{0:g}")
+EXP        = Op("exp",        1, ieee.exp,      lambda x, out, m: (out,))
+LOG        = Op("log",        1, ieee.log,      lambda x, out, m: (m.div(1.0, x),))
+SQRT       = Op("sqrt",       1, ieee.sqrt,     lambda x, out, m: (m.div(0.5, out),))
+ABS        = Op("abs",        1, abs,           lambda x, out, m: (m.sign(x),))
+SIN        = Op("sin",        1, ieee.sin,      lambda x, out, m: (m.cos(x),))
+COS        = Op("cos",        1, ieee.cos,      lambda x, out, m: (-m.sin(x),))
+TANH       = Op("tanh",       1, ieee.tanh,     lambda x, out, m: (1.0 - out * out,))
+SIGMOID    = Op("sigmoid",    1, ieee.sigmoid,  lambda x, out, m: (out * (1.0 - out),))
+RELU       = Op("relu",       1, _relu,         lambda x, out, m: (0.0 if x <= 0.0 else 1.0,))
+LEAKY_RELU = Op("leaky_relu", 1, _leaky_relu,   lambda x, out, m, slope: (
+    1.0 if x > 0.0 else slope,))
+SOFTPLUS   = Op("softplus",   1, ieee.softplus, lambda x, out, m, beta, threshold: (
+    1.0 if x * beta > threshold else m.sigmoid(x * beta),))
+
+# N-ary operations: local(xs, out, m) -> one derivative per operand.
+SUM       = Op("sum",       0, _sum,       lambda xs, out, m: [1.0] * len(xs))
+# The operands are w_1..w_n then x_1..x_n; d/dw_i = x_i and d/dx_i = w_i.
+DOT       = Op("dot",       0, _dot,       lambda xs, out, m: [
+    *xs[len(xs) // 2:], *xs[:len(xs) // 2]])
+# d/dx_i logsumexp(x) = softmax(x)_i = exp(x_i - out).
+LOGSUMEXP = Op("logsumexp", 0, _logsumexp, lambda xs, out, m: [m.exp(x - out) for x in xs])
+# fmt: on

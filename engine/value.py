@@ -1,0 +1,302 @@
+"""``Value``: a scalar node of the computation graph, and its operators."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Union
+
+from engine import ieee, mode, ops
+from engine.backward import float_gradients
+from engine.ops import Op
+
+Operand = Union["Value", float, int]
+"""What arithmetic accepts on either side of a Value."""
+
+
+class Value:
+    """A scalar with a gradient, and the record of how it was computed.
+
+    A Value made by the user is a *leaf*. Every operation on Values makes a new
+    node that keeps its operands (``parents``) and its operation, whose local
+    derivatives (see :mod:`engine.ops`) the backward pass multiplies by the chain rule.
+
+    >>> x = Value(2.0, label="x")
+    >>> y = x * x + 3 * x
+    >>> y.backward()
+    >>> y.data, x.grad
+    (10.0, 7.0)
+    """
+
+    __slots__ = ("_ctx", "_op", "data", "grad", "label", "parents")
+
+    data: float
+    """The number this node holds."""
+    grad: float
+    """d(root)/d(this node), summed over every ``backward()`` since it was last reset."""
+    label: str
+    """A name for pictures and ``repr``; "" when none was given."""
+    parents: tuple[Value, ...]
+    """The operands this node was computed from, in order; () for a leaf."""
+
+    def __init__(self, data: float | int, label: str = "") -> None:
+        if type(data) is not float:
+            data = _as_float(data, "data")
+        if type(label) is not str:
+            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+        self.data = data
+        self.grad = 0.0
+        self.label = label
+        self.parents = ()
+        self._op = ops.LEAF
+        self._ctx: tuple[float, ...] = ()
+
+    # -- what the node is ---------------------------------------------------------
+
+    @property
+    def op(self) -> str:
+        """The operation that made this node ("+", "tanh", "**2", ...), or "" for a leaf."""
+        op = self._op
+        return op.fmt.format(*self._ctx) if op.fmt else op.name
+
+    def is_leaf(self) -> bool:
+        """Return whether this Value has no parents (made by the user, or under ``no_grad``)."""
+        return not self.parents
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    def item(self) -> float:
+        """Return the data as a Python float, as ``torch.Tensor.item`` does."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        return format(self.data, spec) if spec else repr(self)
+
+    # Comparisons read the data and give a bool; == stays identity, so Values hash by id.
+    def __lt__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data < number
+
+    def __le__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data <= number
+
+    def __gt__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data > number
+
+    def __ge__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data >= number
+
+    # -- arithmetic: each operator once, with its reflected form --------------------
+
+    def __add__(self, other: Operand) -> Value:
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other: Operand) -> Value:
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Operand) -> Value:
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other: Operand) -> Value:
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, exponent: Operand) -> Value:
+        if type(exponent) is Value:
+            return _binary(ops.POW, self, exponent)
+        c = _number(exponent)
+        if c is None:
+            return NotImplemented
+        return _unary(ops.POW_CONST, self, (c,))
+
+    def __rpow__(self, base: Operand) -> Value:
+        return _binary(ops.POW, base, self)
+
+    def __neg__(self) -> Value:
+        return _unary(ops.NEG, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    def __abs__(self) -> Value:
+        return _unary(ops.ABS, self)
+
+    # -- functions ------------------------------------------------------------------
+
+    def exp(self) -> Value:
+        """Return e to the power of this Value (``inf`` on overflow)."""
+        return _unary(ops.EXP, self)
+
+    def log(self) -> Value:
+        """Return the natural logarithm (``-inf`` at 0, ``nan`` below 0)."""
+        return _unary(ops.LOG, self)
+
+    def sqrt(self) -> Value:
+        """Return the square root (``nan`` below 0)."""
+        return _unary(ops.SQRT, self)
+
+    def abs(self) -> Value:
+        """Return the absolute value; its derivative at 0 is 0, as in PyTorch."""
+        return _unary(ops.ABS, self)
+
+    def sin(self) -> Value:
+        """Return the sine."""
+        return _unary(ops.SIN, self)
+
+    def cos(self) -> Value:
+        """Return the cosine."""
+        return _unary(ops.COS, self)
+
+    def tanh(self) -> Value:
+        """Return the hyperbolic tangent."""
+        return _unary(ops.TANH, self)
+
+    def sigmoid(self) -> Value:
+        """Return the logistic function ``1 / (1 + exp(-x))``, stable for large ``|x|``."""
+        return _unary(ops.SIGMOID, self)
+
+    def relu(self) -> Value:
+        """Return ``max(0, x)``; its derivative at 0 is 0, as in PyTorch."""
+        return _unary(ops.RELU, self)
+
+    def leaky_relu(self, negative_slope: float = 0.01) -> Value:
+        """Return ``x`` where ``x > 0``, else ``negative_slope * x`` (PyTorch's default slope)."""
+        slope = _as_float(negative_slope, "negative_slope")
+        return _unary(ops.LEAKY_RELU, self, (slope,))
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> Value:
+        """Return ``log(1 + exp(beta*x)) / beta``, linear above ``threshold``, as in PyTorch."""
+        b = _as_float(beta, "beta")
+        if not b > 0.0:
+            raise ValueError(f"softplus: beta must be positive, got {beta!r}")
+        return _unary(ops.SOFTPLUS, self, (b, _as_float(threshold, "threshold")))
+
+    # -- the backward pass ----------------------------------------------------------
+
+    def backward(self) -> None:
+        """Add d(self)/d(node) to the ``.grad`` of every node this Value depends on.
+
+        One pass in reverse topological order; ``self.grad`` gains 1.0. Gradients
+        accumulate, so call ``zero_grad()`` (or set ``.grad = 0.0``) between steps.
+        """
+        for node, g in float_gradients(self, check=bool(mode.state.get() & mode.ANOMALY)).items():
+            node.grad += g
+
+
+# -- making nodes: the hot path -------------------------------------------------------
+
+_new = object.__new__
+
+
+def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...]) -> Value:
+    """Make the result node of ``op``; the one place nodes are made."""
+    out: Value = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    flags = mode.state.get()
+    if flags:
+        if flags & mode.ANOMALY:
+            _check_forward(op, parents, data, ctx)
+        if flags & mode.NO_GRAD:
+            out.parents = ()
+            out._op = ops.LEAF
+            out._ctx = ()
+            return out
+    out.parents = parents
+    out._op = op
+    out._ctx = ctx
+    return out
+
+
+def _unary(op: Op, x: Value, ctx: tuple[float, ...] = ()) -> Value:
+    return _node(op, (x,), op.forward(x.data, *ctx), ctx)
+
+
+def _binary(op: Op, a: Operand, b: Operand) -> Value:
+    x = a if type(a) is Value else _constant(a)
+    y = b if type(b) is Value else _constant(b)
+    if x is None or y is None:
+        return NotImplemented  # type: ignore[no-any-return]  # Python then raises TypeError
+    return _node(op, (x, y), op.forward(x.data, y.data), ())
+
+
+def nary(op: Op, parents: tuple[Value, ...]) -> Value:
+    """Make the node of an n-ary operation (``engine.sum``, ``dot``, ``logsumexp``)."""
+    return _node(op, parents, op.forward([p.data for p in parents]), ())
+
+
+# -- turning operands into numbers and Values -----------------------------------------
+
+
+def _number(x: object) -> float | None:
+    """Return a real number as a float, or None for anything else (bool counts as 0/1)."""
+    if type(x) is float:
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, Value):
+        return float(x)
+    return None
+
+
+def _constant(x: object) -> Value | None:
+    """Wrap a plain number met in arithmetic as a leaf; None for an unsupported type."""
+    if isinstance(x, Value):
+        return x
+    number = _number(x)
+    if number is None:
+        return None
+    leaf: Value = _new(Value)  # Value(number) without checking the number again
+    leaf.data = number
+    leaf.grad = 0.0
+    leaf.label = ""
+    leaf.parents = ()
+    leaf._op = ops.LEAF
+    leaf._ctx = ()
+    return leaf
+
+
+def as_value(x: object, name: str) -> Value:
+    """Return ``x`` as a Value (a number becomes a leaf), or raise a TypeError naming ``name``."""
+    value = _constant(x)
+    if value is None:
+        raise TypeError(f"{name} must be a Value or a real number, got {type(x).__name__}")
+    return value
+
+
+def _as_float(x: object, name: str) -> float:
+    number = _number(x)
+    if number is None:
+        hint = " (use its .data, or the Value itself)" if isinstance(x, Value) else ""
+        raise TypeError(f"Value: {name} must be a real number, got {type(x).__name__}{hint}")
+    return number
+
+
+def _data_of(x: object) -> float | None:
+    return x.data if type(x) is Value else _number(x)
+
+
+def _check_forward(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...]) -> None:
+    inputs = [p.data for p in parents] + list(ctx)
+    if not ieee.isfinite(data) and all(ieee.isfinite(x) for x in inputs):
+        shown = ", ".join(repr(x) for x in inputs)
+        raise FloatingPointError(
+            f"detect_anomaly: operation {op.name!r} turned finite inputs ({shown}) into {data!r}"
+        )

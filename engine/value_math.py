@@ -1,0 +1,51 @@
+"""The math namespace on Values: :mod:`engine.ieee`'s functions, made differentiable.
+
+``engine.grad(..., create_graph=True)`` hands this module to each operation's
+local derivative in place of :mod:`engine.ieee`, so the same formula that gives
+a float on the fast path builds graph nodes here. Every function takes Values
+(or numbers, where an operator accepts them) and returns a Value.
+"""
+
+from typing import Any
+
+from engine import ieee
+
+
+def div(a: Any, b: Any) -> Any:
+    """Return ``a / b`` as a node."""
+    return a / b
+
+
+def pow(x: Any, y: Any) -> Any:  # noqa: A001 - the name ieee.pow has
+    """Return ``x ** y`` as a node."""
+    return x**y
+
+
+def exp(x: Any) -> Any:
+    """Return ``exp(x)`` as a node."""
+    return x.exp()
+
+
+def log(x: Any) -> Any:
+    """Return ``log(x)`` as a node."""
+    return x.log()
+
+
+def sin(x: Any) -> Any:
+    """Return ``sin(x)`` as a node."""
+    return x.sin()
+
+
+def cos(x: Any) -> Any:
+    """Return ``cos(x)`` as a node."""
+    return x.cos()
+
+
+def sigmoid(x: Any) -> Any:
+    """Return ``sigmoid(x)`` as a node."""
+    return x.sigmoid()
+
+
+def sign(x: Any) -> float:
+    """Return the sign of ``x``'s data: a constant, as the derivative of sign is 0."""
+    return ieee.sign(x.data)

@@ -1,0 +1,41 @@
+"""nn: neural-network modules, losses, optimizers, data sets and training, on ``engine``.
+
+>>> from nn import MLP
+>>> model = MLP(2, [16, 16, 1], seed=1)
+>>> len(model.parameters())
+337
+
+``nn.backprop`` is a module: the seed's layer-wise algorithm, ``nn.backprop.backprop``.
+"""
+
+from nn.datasets import make_circles, make_moons, make_spiral, make_xor
+from nn.layers import MLP, Layer, Neuron
+from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.module import Module
+from nn.optim import SGD, Adam, LinearLR, Optimizer
+from nn.serialization import ModelFileError, load, save
+from nn.training import History, fit
+
+__all__ = [
+    "MLP",
+    "SGD",
+    "Adam",
+    "History",
+    "Layer",
+    "LinearLR",
+    "ModelFileError",
+    "Module",
+    "Neuron",
+    "Optimizer",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "fit",
+    "hinge_loss",
+    "load",
+    "make_circles",
+    "make_moons",
+    "make_spiral",
+    "make_xor",
+    "mse_loss",
+    "save",
+]

@@ -1,0 +1,118 @@
+"""The seed's backpropagation, layer by layer on plain floats: no graph, no engine.
+
+This module exists to teach. :func:`backprop` follows ``backpropagation.md`` line
+by line, and each step names the part of the seed it implements. It gives the same
+gradients as the engine's ``backward()`` (the tests check it to 1e-9), so a
+student can see that the graph-walking engine and the layer-wise algorithm are one
+thing.
+
+Notation, as in the seed: for layer l (counted from 0 here, the first hidden layer),
+``a[l] = W[l] h[l-1] + b[l]`` is the pre-activation, ``h[l] = f(a[l])`` the
+post-activation, with ``h[-1] = x``, and ``delta[l] = dL/da[l]`` the error signal.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from engine import ieee
+from nn.layers import MLP
+
+# f'(a) for each activation, written as the seed's f'(a^l): a function of the pre-activation.
+_DERIVATIVES: dict[str, Callable[[float], float]] = {
+    "relu": lambda a: 1.0 if a > 0.0 else 0.0,
+    "tanh": lambda a: 1.0 - math.tanh(a) ** 2,
+    "sigmoid": lambda a: ieee.sigmoid(a) * (1.0 - ieee.sigmoid(a)),
+    "linear": lambda a: 1.0,
+}
+_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "relu": lambda a: 0.0 if a <= 0.0 else a,
+    "tanh": math.tanh,
+    "sigmoid": ieee.sigmoid,
+    "linear": lambda a: a,
+}
+
+
+@dataclass
+class Trace:
+    """Everything one pass of the layer-wise algorithm computed, per layer (0 = first hidden).
+
+    ``a[l][j]`` and ``h[l][j]`` are neuron j's pre- and post-activation,
+    ``delta[l][j]`` its error signal dL/da, ``grad_W[l][j][i]`` the gradient of
+    its weight i and ``grad_b[l][j]`` of its bias.
+    """
+
+    x: list[float]
+    a: list[list[float]]
+    h: list[list[float]]
+    delta: list[list[float]]
+    grad_W: list[list[list[float]]]  # noqa: N815 - the seed's W
+    grad_b: list[list[float]]
+
+
+def backprop(model: MLP, x: Sequence[float], grad_output: Sequence[float] | float) -> Trace:
+    """Run the seed's algorithm for one input ``x``, given ``grad_output`` = dL/dh of the output.
+
+    Returns a :class:`Trace`. To print the error signals of a trained model for
+    one example, take ``grad_output`` from the loss, here ``L = output`` itself:
+
+    >>> from nn import MLP
+    >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
+    >>> trace = backprop(model, [1.0, -0.5], grad_output=[1.0])
+    >>> for layer, delta in enumerate(trace.delta):
+    ...     print(layer, [round(d, 4) for d in delta])
+    0 [0.474, -0.3907, -0.0462]
+    1 [1.0]
+    """
+    if not isinstance(model, MLP):
+        raise TypeError(f"backprop: model must be an nn.MLP, got {type(model).__name__}")
+    h_in = [float(v) for v in x]
+    if len(h_in) != model.nin:
+        raise ValueError(f"backprop: x must hold {model.nin} numbers, got {len(h_in)}")
+    grads_out = [float(grad_output)] if isinstance(grad_output, int | float) else list(grad_output)
+    if len(grads_out) != model.nouts[-1]:
+        raise ValueError(
+            f"backprop: grad_output must hold {model.nouts[-1]} numbers (one per output), "
+            f"got {len(grads_out)}"
+        )
+
+    # The weights as plain numbers: W[l][j][i] is neuron j's weight on input i.
+    W = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]  # noqa: N806
+    b = [[n.b.data for n in layer.neurons] for layer in model.layers]
+    f = [_FUNCTIONS[layer.activation] for layer in model.layers]
+    f_prime = [_DERIVATIVES[layer.activation] for layer in model.layers]
+    L = len(W) - 1  # noqa: N806 - the seed's output layer L
+
+    # Algorithm step 1, the forward pass: a^l = W^l h^(l-1) + b^l and h^l = f(a^l).
+    a: list[list[float]] = []
+    h: list[list[float]] = []
+    h_prev = h_in
+    for l in range(L + 1):  # noqa: E741 - the seed's l
+        a_l = [_dot(W[l][j], h_prev) + b[l][j] for j in range(len(W[l]))]
+        a.append(a_l)
+        h.append([f[l](v) for v in a_l])
+        h_prev = h[l]
+
+    # Algorithm step 2, the backward pass.
+    delta: list[list[float]] = [[] for _ in range(L + 1)]
+    # Output layer: delta^L = grad_(h^L) L (.) f'(a^L).
+    delta[L] = [g * f_prime[L](v) for g, v in zip(grads_out, a[L], strict=True)]
+    # Hidden layers, from the output back: delta^l = ((W^(l+1))^T delta^(l+1)) (.) f'(a^l).
+    for l in range(L - 1, -1, -1):  # noqa: E741
+        back = [
+            _dot([W[l + 1][k][j] for k in range(len(W[l + 1]))], delta[l + 1])
+            for j in range(len(W[l]))
+        ]
+        delta[l] = [s * f_prime[l](v) for s, v in zip(back, a[l], strict=True)]
+
+    # Weight and bias gradients: dL/dW^l = delta^l (h^(l-1))^T and dL/db^l = delta^l.
+    grad_W = []  # noqa: N806
+    for l in range(L + 1):  # noqa: E741
+        h_before = h_in if l == 0 else h[l - 1]
+        grad_W.append([[d * hi for hi in h_before] for d in delta[l]])
+    grad_b = [list(d) for d in delta]
+    return Trace(x=h_in, a=a, h=h, delta=delta, grad_W=grad_W, grad_b=grad_b)
+
+
+def _dot(u: Sequence[float], v: Sequence[float]) -> float:
+    return sum(ui * vi for ui, vi in zip(u, v, strict=True))

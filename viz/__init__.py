@@ -1,0 +1,16 @@
+"""viz: pictures of computation graphs, the backward pass, and training.
+
+>>> from engine import Value
+>>> import viz
+>>> x = Value(2.0, label="x")
+>>> "tanh" in viz.draw_dot((x * 3).tanh()).source
+True
+"""
+
+from viz.graph import draw_dot
+from viz.notebook import register as _register_notebook
+from viz.output import GraphvizNotFoundError, render, save_svg, to_svg
+
+__all__ = ["GraphvizNotFoundError", "draw_dot", "render", "save_svg", "to_svg"]
+
+_register_notebook()

@@ -1,0 +1,80 @@
+"""Pictures out of Graphviz: SVG text, and SVG, PNG or PDF files written atomically."""
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from engine import Value
+from viz.graph import draw_dot
+
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program is needed to render pictures and was not found on PATH. "
+    "Install it: `apt-get install graphviz` (Debian, Ubuntu), `brew install graphviz` (macOS), "
+    "`conda install graphviz`, or see https://graphviz.org/download/. "
+    "The DOT text needs no program: draw_dot(root).source."
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program is missing; the message says how to install it."""
+
+
+def pipe(dot: graphviz.Digraph, fmt: str, **graph_attrs: str) -> bytes:
+    """Run ``dot`` on a digraph and return the picture's bytes in ``fmt`` (svg, png, pdf)."""
+    if graph_attrs:
+        dot = dot.copy()
+        dot.attr("graph", **graph_attrs)
+    try:
+        data: bytes = dot.pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound as e:
+        raise GraphvizNotFoundError(INSTALL_HINT) from e
+    return data
+
+
+def to_svg(root: Value, **options: Any) -> str:
+    """Return the SVG text of ``root``'s graph; ``options`` are those of :func:`draw_dot`."""
+    return pipe(draw_dot(root, **options), "svg").decode("utf-8")
+
+
+def save_svg(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
+    """Write ``root``'s graph to ``path`` as SVG and return the path."""
+    target = Path(os.fspath(path))
+    write_atomically(target, to_svg(root, **options).encode("utf-8"))
+    return target
+
+
+def render(root: Value, path: str | os.PathLike[str], *, dpi: int = 150, **options: Any) -> Path:
+    """Write ``root``'s graph to ``path`` as SVG, PNG or PDF, chosen by the extension.
+
+    ``dpi`` sets a PNG's resolution (150 suits slides); ``options`` are those of
+    :func:`draw_dot` (``theme``, ``font_size``, ``show_grad``, ...).
+    """
+    target = Path(os.fspath(path))
+    fmt = FORMATS.get(target.suffix.lower())
+    if fmt is None:
+        raise ValueError(
+            f"render: the extension of {str(target)!r} must be one of {', '.join(FORMATS)}"
+        )
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 2400:
+        raise ValueError(f"render: dpi must be an int from 10 to 2400, got {dpi!r}")
+    extra = {"dpi": str(dpi)} if fmt == "png" else {}
+    write_atomically(target, pipe(draw_dot(root, **options), fmt, **extra))
+    return target
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` through a temporary file, so a failure leaves the old file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
