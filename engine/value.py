@@ -38,12 +38,11 @@ class Value:
     parents: tuple[Value, ...]
     """The operands this node was computed from, in order; () for a leaf."""
 
-    def __init__(self, data: float | int, label: str = "") -> None:
-        if type(data) is not float:
-            data = _as_float(data, "data")
+    def __init__(self, data: float | int | numbers.Real, label: str = "") -> None:
+        number = data if type(data) is float else _as_float(data, "data")
         if type(label) is not str:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
-        self.data = data
+        self.data = number
         self.grad = 0.0
         self.label = label
         self.parents = ()
