@@ -1,14 +1,22 @@
-"""The chain rule worked by hand, then by the engine: the project's demo.
+"""The project's demo: the chain rule on one neuron, then micrograd's two-moons classifier.
 
-Run it with ``./scripts/demo``. It builds one neuron, ``y = tanh(x*w + b)``, walks
-the backward pass node by node printing each chain-rule product, and checks the
-result against ``backward()``, ``engine.grad`` and a second derivative.
+Run it with ``./scripts/demo``. Part 1 builds ``y = tanh(x*w + b)``, walks the
+backward pass node by node printing each chain-rule product, and checks the result
+against ``backward()``, ``engine.grad`` and a second derivative. Part 2 trains
+``MLP(2, [16, 16, 1])`` on two moons as micrograd's demo does, and prints the error
+signal of every layer for one example, from the seed's layer-wise algorithm. Part 3
+draws pictures into the output folder (``out/`` unless a folder is given).
 """
 
 import math
+import sys
+from pathlib import Path
 
 import engine
+import nn
+import viz
 from engine import Value
+from nn.backprop import backprop
 
 
 def name(node: Value) -> str:
@@ -16,8 +24,8 @@ def name(node: Value) -> str:
     return node.label or f"({node.op} node)"
 
 
-def main() -> None:
-    """Print the worked example."""
+def neuron() -> tuple[Value, list[Value]]:
+    """Return micrograd's example neuron ``y = tanh(x*w + b)`` and its inputs x, w, b."""
     x = Value(2.0, label="x")
     w = Value(-3.0, label="w")
     b = Value(6.8813735870195432, label="b")
@@ -27,8 +35,13 @@ def main() -> None:
     n.label = "n"
     y = n.tanh()
     y.label = "y"
+    return y, [x, w, b]
 
-    print("The chain rule on one neuron: y = tanh(x*w + b)\n")
+
+def chain_rule() -> None:
+    """Part 1: print the worked example."""
+    y, (x, w, b) = neuron()
+    print("Part 1. The chain rule on one neuron: y = tanh(x*w + b)\n")
     print("Forward pass, each node from its parents:")
     for node in engine.topological_order(y):
         if node.parents:
@@ -63,5 +76,70 @@ def main() -> None:
     print(f"  d2y/dx2 = {d2y_dx2.data:.4f}   (closed form -2y(1-y^2)w^2 = {closed_form:.4f})")
 
 
+def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
+    """Part 2: micrograd's demo: 100 points, hinge loss + L2, SGD with linear decay, 100 steps."""
+    print("\nPart 2. Training MLP(2, [16, 16, 1]) on two moons, as micrograd's demo does")
+    X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+    params = model.parameters()
+    optimizer = nn.SGD(params, lr=1.0)
+    schedule = nn.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_steps=100)
+    history = nn.History()
+    for step in range(100):
+        scores = [model(x) for x in X]
+        loss = nn.hinge_loss(scores, y) + 1e-4 * engine.sum([p * p for p in params])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        accuracy = sum((s.data > 0) == (label == 1) for s, label in zip(scores, y, strict=True))
+        history.loss.append(loss.data)
+        history.accuracy.append(accuracy / len(y))
+        if step % 10 == 0 or step == 99:
+            print(f"  step {step:3d}  loss {loss.data:.4f}  accuracy {accuracy / len(y):.0%}")
+
+    example = X[0]
+    score = model(example)
+    assert isinstance(score, Value)
+    # Take L = the output score itself, so dL/dh at the output layer is 1.
+    trace = backprop(model, example, grad_output=[1.0])
+    model.zero_grad()
+    score.backward()
+    gap = max(
+        abs(neuron.w[i].grad - trace.grad_W[layer][j][i])
+        for layer, lay in enumerate(model.layers)
+        for j, neuron in enumerate(lay.neurons)
+        for i in range(neuron.nin)
+    )
+    print(
+        f"\nError signals delta = dL/da per layer, for L = the score of x = {example[0]:.3f}, "
+        f"{example[1]:.3f}"
+    )
+    print("  (the seed's layer-wise recursion, nn.backprop, on plain floats)")
+    for layer, delta in enumerate(trace.delta):
+        shown = " ".join(f"{d + 0.0:+.3f}" for d in delta)
+        print(f"  layer {layer} ({len(delta):2d} neurons): {shown}")
+    print(f"  its weight gradients differ from the engine's backward() by at most {gap:.1e}")
+    return model, X, y, history
+
+
+def pictures(out: Path) -> None:
+    """Part 3: the neuron's graph as SVG."""
+    out.mkdir(parents=True, exist_ok=True)
+    y, (_, w, b) = neuron()
+    y.backward()
+    written = [viz.save_svg(y, out / "neuron.svg", parameters=[w, b])]
+    print("\nPart 3. Pictures written:")
+    for path in written:
+        print(f"  {path}")
+
+
+def main(argv: list[str]) -> None:
+    """Run the three parts; the first argument, if any, is the output folder."""
+    chain_rule()
+    train_moons()
+    pictures(Path(argv[0]) if argv else Path("out"))
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
