@@ -76,6 +76,13 @@ def chain_rule() -> None:
     print(f"  d2y/dx2 = {d2y_dx2.data:.4f}   (closed form -2y(1-y^2)w^2 = {closed_form:.4f})")
 
 
+def score(model: nn.MLP, x: list[float]) -> Value:
+    """Return the model's single output for x."""
+    out = model(x)
+    assert isinstance(out, Value), "the model has one output"
+    return out
+
+
 def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
     """Part 2: micrograd's demo: 100 points, hinge loss + L2, SGD with linear decay, 100 steps."""
     print("\nPart 2. Training MLP(2, [16, 16, 1]) on two moons, as micrograd's demo does")
@@ -86,7 +93,7 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
     schedule = nn.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_steps=100)
     history = nn.History()
     for step in range(100):
-        scores = [model(x) for x in X]
+        scores = [score(model, x) for x in X]
         loss = nn.hinge_loss(scores, y) + 1e-4 * engine.sum([p * p for p in params])
         optimizer.zero_grad()
         loss.backward()
@@ -99,12 +106,11 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
             print(f"  step {step:3d}  loss {loss.data:.4f}  accuracy {accuracy / len(y):.0%}")
 
     example = X[0]
-    score = model(example)
-    assert isinstance(score, Value)
+    output = score(model, example)
     # Take L = the output score itself, so dL/dh at the output layer is 1.
     trace = backprop(model, example, grad_output=[1.0])
     model.zero_grad()
-    score.backward()
+    output.backward()
     gap = max(
         abs(neuron.w[i].grad - trace.grad_W[layer][j][i])
         for layer, lay in enumerate(model.layers)
