@@ -63,8 +63,13 @@ ensure_packages() {
     return 0
   fi
   say "installing chainrule and its dev extras into .venv (once)"
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip >/dev/null
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e "$ROOT[dev]"
+  local log="$VENV/pip.log"
+  if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip &&
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e "$ROOT[dev]"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    say "pip failed; its output is above and in $log"
+    return 1
+  fi
   echo "$want" >"$STAMP"
 }
 
