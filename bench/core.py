@@ -60,9 +60,7 @@ def main() -> None:
         f"({backward / total * 1e6:.2f} us per node)"
     )
     per_node, left = bytes_per_node(args.nodes)
-    print(
-        f"memory: {per_node:.0f} bytes per node retained; {left} bytes left after the graph is dropped"
-    )
+    print(f"memory: {per_node:.0f} bytes per node retained; {left} bytes left after dropping it")
 
 
 if __name__ == "__main__":
