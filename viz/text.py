@@ -34,4 +34,7 @@ def visible(text: str) -> str:
 def html_label_text(text: str) -> str:
     """Return ``text`` escaped for the inside of a Graphviz HTML-like label."""
     escaped = html.escape(visible(text), quote=True)
+    # Graphviz reads backslash escapes even in HTML-like labels ("\\" shows as "\"), and it
+    # drops tabs: double each backslash, and let four spaces keep the gap a tab makes.
+    escaped = escaped.replace("\\", "\\\\").replace("\t", "    ")
     return escaped.replace("\n", '<BR ALIGN="CENTER"/>')

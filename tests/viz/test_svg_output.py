@@ -24,7 +24,7 @@ def svg_text(svg: str) -> str:
 
 def expected_visible(label: str) -> list[str]:
     """The lines Graphviz shows for a label: visible escapes, split at newlines."""
-    return [line for line in viz.text.visible(label).split("\n")]
+    return viz.text.visible(label).replace("\t", " ").split("\n")
 
 
 @needs_dot
