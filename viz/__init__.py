@@ -7,10 +7,11 @@
 True
 """
 
+from viz.explorer import explorer
 from viz.graph import draw_dot
 from viz.notebook import register as _register_notebook
 from viz.output import GraphvizNotFoundError, render, save_svg, to_svg
 
-__all__ = ["GraphvizNotFoundError", "draw_dot", "render", "save_svg", "to_svg"]
+__all__ = ["GraphvizNotFoundError", "draw_dot", "explorer", "render", "save_svg", "to_svg"]
 
 _register_notebook()
