@@ -129,13 +129,23 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
     return model, X, y, history
 
 
-def pictures(out: Path) -> None:
-    """Part 3: the neuron's graph as SVG."""
+def pictures(
+    out: Path, model: nn.MLP, X: list[list[float]], y: list[int], history: nn.History
+) -> None:
+    """Part 3: the neuron's graph, its backward-pass explorer, the boundary and the curves."""
     out.mkdir(parents=True, exist_ok=True)
-    y, (_, w, b) = neuron()
-    y.backward()
-    written = [viz.save_svg(y, out / "neuron.svg", parameters=[w, b])]
-    print("\nPart 3. Pictures written:")
+    root, (_, w, b) = neuron()
+    page = viz.explorer(root, out / "explorer.html", parameters=[w, b])
+    root.backward()
+    written = [
+        viz.save_svg(root, out / "neuron.svg", parameters=[w, b]),
+        page,
+        viz.plot_decision_boundary(
+            model, X, y, out / "decision_boundary.png", title="MLP(2, [16, 16, 1]) on two moons"
+        ),
+        viz.plot_history(history, out / "training.png", title="Training, micrograd's recipe"),
+    ]
+    print("\nPart 3. Pictures written (open explorer.html in a browser and press the arrow keys):")
     for path in written:
         print(f"  {path}")
 
@@ -143,8 +153,8 @@ def pictures(out: Path) -> None:
 def main(argv: list[str]) -> None:
     """Run the three parts; the first argument, if any, is the output folder."""
     chain_rule()
-    train_moons()
-    pictures(Path(argv[0]) if argv else Path("out"))
+    model, X, y, history = train_moons()
+    pictures(Path(argv[0]) if argv else Path("out"), model, X, y, history)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,17 @@ from viz.explorer import explorer
 from viz.graph import draw_dot
 from viz.notebook import register as _register_notebook
 from viz.output import GraphvizNotFoundError, render, save_svg, to_svg
+from viz.plots import plot_decision_boundary, plot_history
 
-__all__ = ["GraphvizNotFoundError", "draw_dot", "explorer", "render", "save_svg", "to_svg"]
+__all__ = [
+    "GraphvizNotFoundError",
+    "draw_dot",
+    "explorer",
+    "plot_decision_boundary",
+    "plot_history",
+    "render",
+    "save_svg",
+    "to_svg",
+]
 
 _register_notebook()
