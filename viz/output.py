@@ -69,6 +69,8 @@ def render(root: Value, path: str | os.PathLike[str], *, dpi: int = 150, **optio
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` through a temporary file, so a failure leaves the old file."""
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {str(target)!r}: its folder does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as f:
