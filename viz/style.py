@@ -1,6 +1,6 @@
 """Themes for pictures: colours for each kind of node, the background, the text."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 KINDS = ("output", "parameter", "input", "constant", "intermediate")
 """The kinds of Value a picture tells apart, in the legend's order."""
@@ -25,20 +25,22 @@ class Theme:
     fills: dict[str, str]
 
 
+LIGHT = Theme(
+    background="white",
+    text="#1f2937",
+    line="#4b5563",
+    op_fill="#f3f4f6",
+    fills={
+        "output": "#fde68a",
+        "parameter": "#bfdbfe",
+        "input": "#bbf7d0",
+        "constant": "#e5e7eb",
+        "intermediate": "#ffffff",
+    },
+)
+
 THEMES = {
-    "light": Theme(
-        background="white",
-        text="#1f2937",
-        line="#4b5563",
-        op_fill="#f3f4f6",
-        fills={
-            "output": "#fde68a",
-            "parameter": "#bfdbfe",
-            "input": "#bbf7d0",
-            "constant": "#e5e7eb",
-            "intermediate": "#ffffff",
-        },
-    ),
+    "light": LIGHT,
     "dark": Theme(
         background="#111827",
         text="#f9fafb",
@@ -52,19 +54,8 @@ THEMES = {
             "intermediate": "#1f2937",
         },
     ),
-    "transparent": Theme(
-        background="transparent",
-        text="#1f2937",
-        line="#4b5563",
-        op_fill="#f3f4f6",
-        fills={
-            "output": "#fde68a",
-            "parameter": "#bfdbfe",
-            "input": "#bbf7d0",
-            "constant": "#e5e7eb",
-            "intermediate": "#ffffff",
-        },
-    ),
+    # For slides with a background of their own: the light colours on nothing.
+    "transparent": replace(LIGHT, background="transparent"),
 }
 
 
