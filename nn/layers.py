@@ -110,7 +110,9 @@ class Layer(Module):
 
     def __call__(self, x: Input) -> Value | list[Value]:
         """Return each neuron's output for the inputs ``x``."""
-        outs = [n(x) for n in self.neurons]
+        # Numbers become Values once here, not once in every neuron.
+        inputs = [v if isinstance(v, Value) else Value(v) for v in x]
+        outs = [n(inputs) for n in self.neurons]
         return outs[0] if len(outs) == 1 else outs
 
     def __repr__(self) -> str:

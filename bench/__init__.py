@@ -1,0 +1,1 @@
+"""Benchmarks of chainrule against its peers: ``python -m bench`` (see ``./scripts/bench``)."""

@@ -1,0 +1,295 @@
+"""Run every workload on every engine in one process, interleaved, and report medians.
+
+``python -m bench [--quick] [--repeats N] [--out DIR]`` prints Markdown tables with
+ratios to micrograd and to the hand-written pass, and writes ``DIR/bench.json`` and
+``DIR/scaling.svg`` (time per node against graph size).
+"""
+
+import argparse
+import gc
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.engines import Engine, available
+
+Result = dict[str, Any]
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float | None, str | None]:
+    """Run fn once; return (seconds, None), or (None, the error) if it crashed."""
+    gc.collect()
+    start = time.perf_counter()
+    try:
+        fn()
+    except (RecursionError, MemoryError) as e:
+        return None, f"crash: {type(e).__name__}"
+    return time.perf_counter() - start, None
+
+
+def interleaved(
+    engines: list[Engine], make: Callable[[Engine], Callable[[], Any]], repeats: int
+) -> dict[str, Result]:
+    """Time each engine ``repeats`` times, rotating the order every round; medians per engine."""
+    runs: dict[str, list[float]] = {e.name: [] for e in engines}
+    crashed: dict[str, str] = {}
+    skipped: set[str] = set()
+    jobs: dict[str, Callable[[], Any]] = {}
+    for e in engines:
+        try:
+            jobs[e.name] = make(e)
+        except NotImplementedError:
+            skipped.add(e.name)
+    for r in range(repeats):
+        turn = [e for e in engines[r % len(engines) :] + engines[: r % len(engines)]]
+        for e in turn:
+            if e.name in skipped or e.name in crashed:
+                continue
+            seconds, error = timed(jobs[e.name])
+            if error:
+                crashed[e.name] = error
+            else:
+                runs[e.name].append(seconds)  # type: ignore[arg-type]
+    out: dict[str, Result] = {}
+    for e in engines:
+        if e.name in skipped:
+            out[e.name] = {"status": "not applicable"}
+        elif e.name in crashed:
+            out[e.name] = {"status": crashed[e.name]}
+        else:
+            out[e.name] = {
+                "status": "ok",
+                "median_s": statistics.median(runs[e.name]),
+                "runs": runs[e.name],
+            }
+    return out
+
+
+def moons_data(
+    samples: int,
+) -> tuple[list[list[list[float]]], list[list[float]], list[list[float]], list[int]]:
+    """The shared starting point: two moons, and MLP(2, [16, 16, 1]) weights from one seed."""
+    import nn
+
+    X, y = nn.make_moons(n_samples=samples, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+    weights = [[[w.data for w in n.w] for n in layer.neurons] for layer in model.layers]
+    biases = [[n.b.data for n in layer.neurons] for layer in model.layers]
+    return weights, biases, X, y
+
+
+def check_moons_agree(engines: list[Engine], samples: int) -> dict[str, float]:
+    """Run one step on each engine from the same weights; raise unless losses and grads agree."""
+    weights, biases, X, y = moons_data(samples)
+    results = {e.name: e.moons(weights, biases, X, y, 1e-4)() for e in engines}
+    ref_loss, ref_grads = results["hand-written"]
+    gaps = {}
+    for name, (loss, grads) in results.items():
+        gap = max(
+            abs(loss - ref_loss), *(abs(a - b) for a, b in zip(grads, ref_grads, strict=True))
+        )
+        if not gap <= 1e-9 * max(1.0, abs(ref_loss)):
+            raise AssertionError(f"{name} disagrees with the hand-written pass by {gap:g}")
+        gaps[name] = gap
+    return gaps
+
+
+def memory(engine: Engine, nodes: int) -> Result:
+    """Bytes per node kept by a graph of binary products and sums, and what is left after it."""
+    try:
+        ws, xs = engine.memory_leaves(nodes // 2)
+    except NotImplementedError:
+        return {"status": "not applicable"}
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    root = engine.memory_graph(ws, xs)
+    used = tracemalloc.get_traced_memory()[0] - base
+    del root
+    gc.collect()
+    left = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    graph_nodes = 2 * (nodes // 2) - 1  # n products and n - 1 sums
+    return {"status": "ok", "bytes_per_node": used / graph_nodes, "bytes_left": left}
+
+
+def run(quick: bool, repeats: int) -> Result:
+    """Run every workload; return everything measured."""
+    engines = available()
+    samples = 20 if quick else 100
+    depths = [100, 1000] if quick else [1_000, 10_000, 100_000, 1_000_000]
+    pairs = 1_000 if quick else 100_000
+    nodes = 2_000 if quick else 200_000
+    report: Result = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": _cpus(),
+            "platform": platform.platform(),
+        },
+        "engines": [e.name for e in engines],
+        "agreement": check_moons_agree(engines, samples),
+    }
+    weights, biases, X, y = moons_data(samples)
+    report["moons_step"] = interleaved(
+        engines, lambda e: e.moons(weights, biases, X, y, 1e-4), repeats
+    )
+    chain: dict[str, Result] = {e.name: {} for e in engines}
+    for depth in depths:
+        reps = repeats if depth < 1_000_000 else max(1, min(repeats, 3))
+        # An engine that crashed at a smaller N is not run on larger ones.
+        alive = [e for e in engines if "crashed_at" not in chain[e.name]]
+        results = interleaved(alive, _chain_job(depth), reps)
+        for e in engines:
+            if e.name not in results:
+                crashed_at = chain[e.name]["crashed_at"]
+                chain[e.name][str(depth)] = {"status": f"crash (at N = {crashed_at:,})"}
+                continue
+            chain[e.name][str(depth)] = results[e.name]
+            if results[e.name]["status"].startswith("crash"):
+                chain[e.name]["crashed_at"] = depth
+    report["chain_depth"] = {"depths": depths, "results": chain}
+    ws = [0.5 + (i % 7) / 10 for i in range(pairs)]
+    xs = [1.0 - (i % 5) / 10 for i in range(pairs)]
+    report["wide_sum"] = interleaved(engines, lambda e: lambda: e.wide_sum(ws, xs), repeats)
+    report["memory"] = {e.name: memory(e, nodes) for e in engines}
+    report["sizes"] = {"samples": samples, "depths": depths, "pairs": pairs, "memory_nodes": nodes}
+    return report
+
+
+def _chain_job(depth: int) -> Callable[[Engine], Callable[[], Any]]:
+    def make(engine: Engine) -> Callable[[], Any]:
+        return lambda: engine.chain(depth)
+
+    return make
+
+
+def _wide_sum_job(ws: list[float], xs: list[float]) -> Callable[[Engine], Callable[[], Any]]:
+    def make(engine: Engine) -> Callable[[], Any]:
+        if type(engine).wide_sum is Engine.wide_sum:
+            raise NotImplementedError
+        return lambda: engine.wide_sum(ws, xs)
+
+    return make
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1
+
+
+def ratio(value: float | None, reference: float | None) -> str:
+    """``value / reference`` as text, or a dash."""
+    if value is None or not reference:
+        return "-"
+    return f"{value / reference:.3f}"
+
+
+def markdown(report: Result) -> str:
+    """The report as Markdown tables."""
+    lines = []
+    machine = report["machine"]
+    lines.append(f"Python {machine['python']}, {machine['cpus']} CPUs, {machine['platform']}\n")
+
+    def table(title: str, results: dict[str, Result], unit: float = 1e3, label: str = "ms") -> None:
+        mg = results.get("micrograd", {}).get("median_s")
+        hw = results.get("hand-written", {}).get("median_s")
+        lines.append(f"### {title}\n")
+        lines.append(f"| engine | median ({label}) | / micrograd | / hand-written |")
+        lines.append("| --- | ---: | ---: | ---: |")
+        for name, r in results.items():
+            if r.get("status") != "ok":
+                lines.append(f"| {name} | {r['status']} | - | - |")
+                continue
+            t = r["median_s"]
+            lines.append(f"| {name} | {t * unit:.2f} | {ratio(t, mg)} | {ratio(t, hw)} |")
+        lines.append("")
+
+    table(
+        f"moons_step ({report['sizes']['samples']} points, MLP(2, [16, 16, 1]))",
+        report["moons_step"],
+    )
+    depths = report["chain_depth"]["depths"]
+    lines.append("### chain_depth: relu(y * 1.0001 + 0.0001), N times, then backward (ms)\n")
+    lines.append("| engine | " + " | ".join(f"N = {d:,}" for d in depths) + " |")
+    lines.append("| --- |" + " ---: |" * len(depths))
+    for name, r in report["chain_depth"]["results"].items():
+        cells = []
+        for d in depths:
+            entry = r.get(str(d), {})
+            ok = entry.get("status") == "ok"
+            cells.append(f"{entry['median_s'] * 1e3:.1f}" if ok else entry.get("status", "-"))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    table(
+        f"wide_sum: sum(w_i * x_i) over {report['sizes']['pairs']:,} pairs, then backward",
+        report["wide_sum"],
+    )
+    lines.append(
+        f"### memory: {report['sizes']['memory_nodes']:,}-node graph of binary products and sums\n"
+    )
+    lines.append("| engine | bytes per node | bytes left after dropping it |")
+    lines.append("| --- | ---: | ---: |")
+    for name, r in report["memory"].items():
+        if r["status"] == "ok":
+            lines.append(f"| {name} | {r['bytes_per_node']:.0f} | {r['bytes_left']} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def plot(report: Result, path: Path) -> None:
+    """Time per node against chain length, one line per engine, as SVG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7, 4.5))
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    for name, r in report["chain_depth"]["results"].items():
+        points = [
+            (d, r[str(d)]["median_s"] / (3 * d) * 1e6)
+            for d in report["chain_depth"]["depths"]
+            if r.get(str(d), {}).get("status") == "ok"
+        ]
+        if points:
+            axes.plot([p[0] * 3 for p in points], [p[1] for p in points], marker="o", label=name)
+    axes.set_xscale("log")
+    axes.set_xlabel("operation nodes in the chain")
+    axes.set_ylabel("microseconds per node (build + backward)")
+    axes.set_title("Scaling: time per node against graph size")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    figure.savefig(path, format="svg", bbox_inches="tight")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark from the command line."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it works")
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per engine (median)")
+    parser.add_argument("--out", default="bench/results", help="folder for bench.json and the plot")
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    sys.setrecursionlimit(1000)  # micrograd's recursion meets Python's default limit
+    report = run(args.quick, args.repeats)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(report, indent=1, default=_finite))
+    text = markdown(report)
+    (out / "bench.md").write_text(text)
+    plot(report, out / "scaling.svg")
+    print(text)
+    print(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and {out / 'scaling.svg'}")
+    return 0
+
+
+def _finite(x: object) -> object:
+    return None if isinstance(x, float) and not math.isfinite(x) else str(x)

@@ -1,0 +1,59 @@
+"""The benchmark runs at tiny sizes with whichever peers are installed; no time is asserted."""
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from bench import handwritten
+from bench.engines import available
+from bench.run import check_moons_agree, main
+
+
+def test_the_benchmark_runs_and_writes_its_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    assert main(["--quick", "--repeats", "2", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "bench.json").read_text())
+    names = report["engines"]
+    assert {"chainrule", "hand-written"} <= set(names)
+    for workload in ("moons_step", "wide_sum"):
+        assert report[workload]["chainrule"]["status"] == "ok"
+        assert len(report[workload]["chainrule"]["runs"]) == 2
+    chain = report["chain_depth"]["results"]
+    assert all(
+        chain["chainrule"][str(d)]["status"] == "ok" for d in report["chain_depth"]["depths"]
+    )
+    assert report["memory"]["chainrule"]["bytes_per_node"] > 0
+    assert abs(report["memory"]["chainrule"]["bytes_left"]) < 1024  # the graph's memory came back
+    ET.fromstring((tmp_path / "scaling.svg").read_bytes())
+    assert "| chainrule |" in capsys.readouterr().out
+
+
+def test_micrograd_is_a_peer_and_its_recursion_crash_is_recorded(tmp_path: Path) -> None:
+    pytest.importorskip("micrograd")
+    pytest.importorskip("matplotlib")
+    main(["--quick", "--repeats", "1", "--out", str(tmp_path)])
+    report = json.loads((tmp_path / "bench.json").read_text())
+    assert "micrograd" in report["engines"]
+    assert (
+        report["chain_depth"]["results"]["micrograd"]["1000"]["status"] == "crash: RecursionError"
+    )
+    assert (
+        report["memory"]["micrograd"]["bytes_per_node"]
+        > report["memory"]["chainrule"]["bytes_per_node"]
+    )
+
+
+def test_every_engine_agrees_with_the_hand_written_pass() -> None:
+    gaps = check_moons_agree(available(), samples=10)
+    assert set(gaps) == {e.name for e in available()}
+    assert all(gap <= 1e-9 for gap in gaps.values())
+
+
+def test_the_hand_written_chain_and_sum_are_right() -> None:
+    assert handwritten.chain(10) == pytest.approx(1.0001**10)
+    total, gw, gx = handwritten.wide_sum([1.0, 2.0], [3.0, 4.0])
+    assert (total, gw, gx) == (11.0, [3.0, 4.0], [1.0, 2.0])
