@@ -21,6 +21,7 @@ class Engine:
     """One engine's way of running each workload."""
 
     name = ""
+    workloads = frozenset({"moons", "chain", "wide_sum", "memory"})
 
     def moons(
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
@@ -164,6 +165,7 @@ class Handwritten(Engine):
     """Plain floats and the seed's recursion, no graph: the yardstick."""
 
     name = "hand-written"
+    workloads = frozenset({"moons", "chain", "wide_sum"})  # no graph, so no graph memory
 
     def moons(
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
@@ -190,6 +192,8 @@ class TorchScalar(Engine):
     """PyTorch on 0-dim float64 tensors: the same scalar program."""
 
     name = "torch (scalar)"
+    # tracemalloc does not see torch's C++ allocations, so no memory figure.
+    workloads = frozenset({"moons", "chain", "wide_sum"})
 
     def __init__(self) -> None:
         import torch
@@ -232,7 +236,7 @@ class TorchScalar(Engine):
             with t.no_grad():
                 for p in params:
                     p -= 0.1 * p.grad
-            return float(loss), grads
+            return loss.item(), grads
 
         return step
 
@@ -252,14 +256,12 @@ class TorchScalar(Engine):
         t.stack([a * b for a, b in zip(w, x, strict=True)]).sum().backward()
         return float(w[0].grad)
 
-    def memory_leaves(self, n: int) -> tuple[list[Any], list[Any]]:
-        raise NotImplementedError  # tracemalloc does not see torch's C++ allocations
-
 
 class TorchBatched(Engine):
     """PyTorch as people use it: the whole batch as matrices."""
 
     name = "torch (batched)"
+    workloads = frozenset({"moons", "wide_sum"})  # a scalar chain has nothing to batch
 
     def __init__(self) -> None:
         import torch
@@ -291,21 +293,15 @@ class TorchBatched(Engine):
             with t.no_grad():
                 for p in [*W, *B]:
                     p -= 0.1 * p.grad
-            return float(loss), flat_grads(gw, gb)
+            return loss.item(), flat_grads(gw, gb)
 
         return step
-
-    def chain(self, n: int) -> float:
-        raise NotImplementedError  # a scalar chain has nothing to batch
 
     def wide_sum(self, ws: list[float], xs: list[float]) -> float:
         t = self.torch
         w = t.tensor(ws, dtype=t.float64, requires_grad=True)
         (w * t.tensor(xs, dtype=t.float64)).sum().backward()
         return float(w.grad[0])
-
-    def memory_leaves(self, n: int) -> tuple[list[Any], list[Any]]:
-        raise NotImplementedError
 
 
 def flat_grads(gw: Weights, gb: Biases) -> list[float]:
