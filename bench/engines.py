@@ -65,11 +65,7 @@ class Chainrule(Engine):
     ) -> MoonsStep:
         engine, nn = self.engine, self.nn
         model = nn.MLP(2, [len(layer) for layer in weights], seed=0)
-        for layer, w_layer, b_layer in zip(model.layers, weights, biases, strict=True):
-            for neuron, row, b in zip(layer.neurons, w_layer, b_layer, strict=True):
-                for p, w in zip(neuron.w, row, strict=True):
-                    p.data = w
-                neuron.b.data = b
+        set_weights(model, weights, biases)
         params = model.parameters()
         optimizer = nn.SGD(params, lr=0.1)
 
@@ -119,11 +115,7 @@ class Micrograd(Engine):
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
     ) -> MoonsStep:
         model = self.mlp(2, [len(layer) for layer in weights])
-        for layer, w_layer, b_layer in zip(model.layers, weights, biases, strict=True):
-            for neuron, row, b in zip(layer.neurons, w_layer, b_layer, strict=True):
-                for p, w in zip(neuron.w, row, strict=True):
-                    p.data = w
-                neuron.b.data = b
+        set_weights(model, weights, biases)
         params = [p for layer in model.layers for n in layer.neurons for p in [*n.w, n.b]]
         value = self.value
 
@@ -302,6 +294,15 @@ class TorchBatched(Engine):
         w = t.tensor(ws, dtype=t.float64, requires_grad=True)
         (w * t.tensor(xs, dtype=t.float64)).sum().backward()
         return float(w.grad[0])
+
+
+def set_weights(model: Any, weights: Weights, biases: Biases) -> None:
+    """Copy the shared weights into a micrograd-shaped model (layers, neurons, w, b)."""
+    for layer, w_layer, b_layer in zip(model.layers, weights, biases, strict=True):
+        for neuron, row, b in zip(layer.neurons, w_layer, b_layer, strict=True):
+            for p, w in zip(neuron.w, row, strict=True):
+                p.data = w
+            neuron.b.data = b
 
 
 def flat_grads(gw: Weights, gb: Biases) -> list[float]:

@@ -16,12 +16,19 @@ from engine.fused import dot, logsumexp, sum  # noqa: A004 - engine.sum is the c
 from engine.gradient_check import GradcheckError, gradcheck
 from engine.gradients import grad
 from engine.graph import topological_order
-from engine.mode import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from engine.mode import (
+    collector_paused,
+    detect_anomaly,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+)
 from engine.value import Value
 
 __all__ = [
     "GradcheckError",
     "Value",
+    "collector_paused",
     "detect_anomaly",
     "dot",
     "enable_grad",

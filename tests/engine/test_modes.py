@@ -139,3 +139,29 @@ def test_anomaly_mode_does_not_blame_an_operation_for_a_nan_it_was_given() -> No
         out = Value(math.nan) * 2.0 + 1.0
         out.backward()
     assert math.isnan(out.data)
+
+
+def test_collector_paused_restores_the_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with engine.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with engine.collector_paused():
+            pass
+        assert not gc.isenabled()  # it was off, and stays off
+    finally:
+        gc.enable()
+    with pytest.raises(ValueError), engine.collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+
+
+def test_backward_leaves_the_collector_on() -> None:
+    import gc
+
+    (Value(2.0) * 3.0).backward()
+    assert gc.isenabled()
