@@ -14,7 +14,6 @@ from nn.layers import MLP
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.optim import SGD, LinearLR, Optimizer
 
-LossFn = Callable[[list, list], Value]  # type: ignore[type-arg]
 LOSSES: dict[str, Callable[..., Value]] = {
     "hinge": hinge_loss,
     "bce": binary_cross_entropy,
