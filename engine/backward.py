@@ -30,14 +30,10 @@ def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
         grads = dict.fromkeys(order, 0.0)
         grads[root] = 1.0
         for node in reversed(order):
-            parents = node.parents
-            if parents:
-                g = grads[node]
-                derivatives = node._op.at_floats(node)
-                for parent, d in zip(parents, derivatives, strict=False):  # one per parent
-                    grads[parent] += g * d
+            if node.parents:
                 if check:
-                    _check_step(node, g, derivatives)
+                    _check_step(node, grads[node], node._op.at_floats(node))
+                node._op.chain(node, grads[node], grads)
     return grads
 
 

@@ -66,7 +66,7 @@ def collector_paused() -> Iterator[None]:
     Building a graph or running a backward pass allocates many small objects and
     makes no reference cycles, so the collector's passes would only walk the whole
     graph again and again: on a graph of a million nodes they take a third of the
-    time, and more as graphs grow. ``backward()`` and ``nn``'s modules use it.
+    time, and more as graphs grow. The backward passes run inside it.
     """
     was_enabled = gc.isenabled()
     gc.disable()

@@ -26,6 +26,9 @@ from engine import ieee, value_math
 # Local derivatives are floats on the fast path and Values under create_graph.
 Derivatives = Sequence[Any]
 
+data_of = operator.attrgetter("data")
+"""A node's number; mapped over operands at C speed."""
+
 
 class Op:
     """One operation: its name, its forward rule and its local derivatives.
@@ -34,7 +37,7 @@ class Op:
     ``forward`` and ``local`` take the operands as one sequence.
     """
 
-    __slots__ = ("arity", "at_floats", "at_values", "fmt", "forward", "local", "name")
+    __slots__ = ("arity", "at_floats", "at_values", "chain", "fmt", "forward", "local", "name")
 
     def __init__(
         self,
@@ -53,6 +56,8 @@ class Op:
         # local() applied to a node: on its floats (the backward pass) or on the
         # Values themselves (create_graph). Made once per operation, not per node.
         self.at_floats, self.at_values = _appliers(arity, local)
+        # The backward pass's step at a node: grads[parent] += grad * local derivative.
+        self.chain = _chain_rule(arity, local)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -72,9 +77,40 @@ def _appliers(
             lambda n: local(n.parents[0], n.parents[1], n, value_math),
         )
     return (
-        lambda n: local([p.data for p in n.parents], n.data, ieee),
+        lambda n: local(list(map(data_of, n.parents)), n.data, ieee),
         lambda n: local(n.parents, n, value_math),
     )
+
+
+ChainRule = Callable[[Any, float, dict[Any, float]], None]
+
+
+def _chain_rule(arity: int, local: Callable[..., Derivatives]) -> ChainRule:
+    # Written out per arity: the backward pass runs this once per node, so it
+    # unpacks the operands directly instead of looping over them.
+    if arity == 1:
+
+        def unary(n: Any, g: float, grads: dict[Any, float]) -> None:
+            x = n.parents[0]
+            grads[x] += g * local(x.data, n.data, ieee, *n._ctx)[0]
+
+        return unary
+    if arity == 2:
+
+        def binary(n: Any, g: float, grads: dict[Any, float]) -> None:
+            a, b = n.parents
+            da, db = local(a.data, b.data, n.data, ieee)
+            grads[a] += g * da
+            grads[b] += g * db
+
+        return binary
+
+    def nary(n: Any, g: float, grads: dict[Any, float]) -> None:
+        parents = n.parents
+        for p, d in zip(parents, local(list(map(data_of, parents)), n.data, ieee), strict=False):
+            grads[p] += g * d
+
+    return nary
 
 
 def _relu(x: float) -> float:

@@ -166,9 +166,8 @@ class MLP(Module):
     def __call__(self, x: Input) -> Value | list[Value]:
         """Return the network's output: one Value if the last layer has one neuron, else a list."""
         out: Value | list[Value] = list(x)  # type: ignore[arg-type]
-        with engine.collector_paused():
-            for layer in self.layers:
-                out = layer(out if isinstance(out, list) else [out])
+        for layer in self.layers:
+            out = layer(out if isinstance(out, list) else [out])
         return out
 
     def __repr__(self) -> str:
