@@ -1,96 +1,306 @@
-"""The command line: ``python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg``."""
+"""The command line: ``python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg``.
+
+:func:`main` is the entry point (``python -m viz`` calls it). It builds the
+expression's graph with :func:`viz.expression.parse` (parsed, never evaluated), runs
+``backward()`` so every node shows its gradient, and then writes a picture
+(``-o``), the backward-pass explorer (``--explorer``), or, with neither, prints the
+DOT text. Every error is one line, ``viz: error: ...``, with exit status 2 for bad
+usage (the expression, a variable, an option) and 1 when the work itself fails
+(Graphviz missing, a file that cannot be written).
+"""
 
 import argparse
+import math
+import os
+import re
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
+import engine
+from engine import Value
 from viz.expression import FUNCTIONS, ExpressionError, parse, parse_variable
 from viz.graph import RANKDIRS, draw_dot
 from viz.output import FORMATS, GraphvizNotFoundError, render
 from viz.style import THEMES
 
-EXAMPLES = f"""examples:
+PROG = "python -m viz"
+USAGE_ERROR = 2
+"""The exit status for a bad expression, variable or option."""
+RUNTIME_ERROR = 1
+"""The exit status when the work fails: Graphviz missing, a file that cannot be written."""
+
+EXAMPLES = f"""\
+examples:
   python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
   python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html
   python -m viz graph "x*x + sin(x)" x=0.5 -o slide.png --theme dark --font-size 16
-  python -m viz graph "relu(a*b - 1)" a=2 b=3          (prints the DOT text)
+  python -m viz graph "leaky_relu(a*b - 1, 0.1)" a=2 b=0.3 --rankdir TB -o g.pdf
+  python -m viz graph "logsumexp(a, b, c)" a=1 b=2 c=3 | dot -Tsvg > g.svg
 
-functions: {", ".join(FUNCTIONS)}
-operators: + - * / ** and unary -, with parentheses
-The expression is parsed, never run as Python. The result's backward() runs first,
-so every node shows its gradient."""
+expressions:
+  numbers, the variables given as NAME=VALUE (each one leaf, used as often as it
+  appears), + - * / ** and unary - +, parentheses, and the functions
+  {", ".join(FUNCTIONS)}
+  (leaky_relu(x, slope) and softplus(x, beta) take an optional number;
+  sum(a, b, ...) and logsumexp(a, b, ...) take any number of arguments).
+  The expression is parsed, never run as Python. An expression that starts with
+  '-' goes after --, or gets a space or parentheses first: " -x*y" or "(-x)*y".
+
+Without -o or --explorer the DOT text goes to stdout. backward() runs first, so
+every node shows its gradient. Exit status: 0 done, 1 failed, 2 bad usage."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m viz",
-        description="Draw computation graphs of the engine's Values.",
+class _UsageError(Exception):
+    """A command line argparse refused; the message is argparse's."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors become one line, printed by :func:`main`."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the error instead of printing the usage and exiting."""
+        raise _UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``python -m viz``, with its ``graph`` command."""
+    return _parsers()[0]
+
+
+def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """Return the parser of ``python -m viz`` and that of its ``graph`` command."""
+    parser = _Parser(
+        prog=PROG,
+        description="Draw the computation graph of an expression of the engine's Values.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     graph = commands.add_parser(
         "graph",
-        help="draw the graph of an expression",
+        help="draw the graph of an expression (graph --help tells more)",
+        usage=f"{PROG} graph EXPR [NAME=VALUE ...] [-o OUT] [--explorer PAGE.html] [options]",
         description="Build an expression's graph, run backward(), and draw it.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    graph.add_argument("expression", help='the expression, e.g. "tanh(x*w + b)"')
-    graph.add_argument("variables", nargs="*", metavar="NAME=VALUE", help="the inputs' values")
-    graph.add_argument("-o", "--output", help=f"write the picture here ({', '.join(FORMATS)})")
-    graph.add_argument("--explorer", metavar="PAGE.html", help="write the backward-pass explorer")
-    graph.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="layout direction")
-    graph.add_argument("--theme", choices=list(THEMES), default="light")
-    graph.add_argument("--font-size", type=float, default=12.0, help="label size in points")
-    graph.add_argument("--format", default=".4f", help="number format, e.g. .4f or .3g")
+    # Both positionals are optional to argparse, so that options may come anywhere and
+    # "--" may come before an expression that starts with "-"; _parse_arguments checks.
+    graph.add_argument(
+        "expression", nargs="?", metavar="EXPR", help='the expression, e.g. "tanh(x*w + b)"'
+    )
+    graph.add_argument(
+        "variables", nargs="*", metavar="NAME=VALUE", help="the value of each variable, e.g. x=2"
+    )
+    graph.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        type=_output_path,
+        help=f"write the picture here; the extension picks the format ({', '.join(FORMATS)})",
+    )
+    graph.add_argument(
+        "--explorer", metavar="PAGE.html", help="write the backward-pass explorer page here"
+    )
+    graph.add_argument(
+        "--rankdir", choices=RANKDIRS, default="LR", help="layout direction (default: LR)"
+    )
+    graph.add_argument(
+        "--theme", choices=list(THEMES), default="light", help="colours (default: light)"
+    )
     graph.add_argument("--no-grad", action="store_true", help="leave the gradients out")
-    return parser
+    graph.add_argument(
+        "--format",
+        metavar="SPEC",
+        type=_number_format,
+        default=".4f",
+        help="how numbers show, a float format spec (default: .4f)",
+    )
+    graph.add_argument(
+        "--font-size",
+        metavar="N",
+        type=_font_size,
+        default=12.0,
+        help="label size in points (default: 12)",
+    )
+    return parser, graph
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 done, 1 failed, 2 bad usage)."""
-    args = _parser().parse_args(argv)
+    """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    0 when done, 1 when the work failed, 2 for bad usage. Errors are one line on
+    stderr, ``viz: error: ...``, never a traceback.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parse_arguments(arguments)
+    except _UsageError as e:
+        return _error(_usage_message(str(e), arguments), USAGE_ERROR)
+    except SystemExit as e:  # --help and --version exit through argparse
+        return e.code if isinstance(e.code, int) else 0
+    try:
+        return _graph(args)
+    except KeyboardInterrupt:
+        return _error("interrupted", 130)
+
+
+def _parse_arguments(arguments: list[str]) -> argparse.Namespace:
+    """Parse the command line; ``graph``'s options may come before or after the variables."""
+    parser, graph = _parsers()
+    if arguments[:1] != ["graph"]:
+        return parser.parse_args(arguments)  # --help, or an error: no or an unknown command
+    rest = arguments[1:]
+    after: list[str] = []
+    if "--" in rest:  # parse_intermixed_args would take an "-x" after "--" for an option
+        rest, after = rest[: rest.index("--")], rest[rest.index("--") + 1 :]
+    args = graph.parse_intermixed_args(rest)
+    positionals = [*([args.expression] if args.expression is not None else []), *args.variables]
+    positionals += after
+    if not positionals:
+        graph.error("the following arguments are required: EXPR")
+    args.expression, args.variables = positionals[0], positionals[1:]
+    args.command = "graph"
+    return args
+
+
+def _usage_message(message: str, arguments: list[str]) -> str:
+    """Argparse's complaint, made clearer for the usual slips, with where to read more."""
+    if arguments[:1] != ["graph"]:
+        return f"{message} (see python -m viz --help)"
+    if message.startswith("the following arguments are required: EXPR"):
+        message = 'the expression is missing, as in: python -m viz graph "x*w + b" x=2 w=3 b=1'
+    elif message.startswith("unrecognized arguments: -"):
+        message += (
+            "; an expression that starts with '-' goes after --,"
+            ' or gets a space or parentheses first: " -x*y" or "(-x)*y"'
+        )
+    return f"{message} (see python -m viz graph --help)"
+
+
+def _graph(args: argparse.Namespace) -> int:
+    """Run ``graph``: build, backward, then write what was asked for."""
     try:
         variables: dict[str, float] = {}
         for item in args.variables:
             name, value = parse_variable(item)
             if name in variables:
-                raise ExpressionError(f"the variable {name} is given twice")
+                raise ExpressionError(f"the variable {name!r} is given twice")
             variables[name] = value
         root = parse(args.expression, variables)
     except ExpressionError as e:
-        return _error(str(e), 2)
-    if args.output and Path(args.output).suffix.lower() not in FORMATS:
-        return _error(f"the output {args.output!r} must end in {', '.join(FORMATS)}", 2)
+        return _error(str(e), USAGE_ERROR)
     root.backward()
-    options = {
+    options: dict[str, Any] = {
         "rankdir": args.rankdir,
         "theme": args.theme,
         "font_size": args.font_size,
         "number_format": args.format,
-        "show_grad": not args.no_grad,
     }
+    if not args.output and not args.explorer:
+        try:
+            source = draw_dot(root, show_grad=not args.no_grad, **options).source
+        except ValueError as e:
+            return _error(str(e), USAGE_ERROR)
+        if not _print_stdout(source):
+            return RUNTIME_ERROR
+        print(f"viz: wrote the DOT text of {_size(root)} to stdout", file=sys.stderr)
+        return 0
+    written: list[str] = []
+    target = ""
     try:
-        dot = draw_dot(root, **options)  # checks the options before anything is written
-        if not args.output and not args.explorer:
-            print(dot.source, end="")
-            return 0
         if args.output:
-            print(f"wrote {render(root, args.output, **options)}", file=sys.stderr)
+            target = str(args.output)
+            render(root, args.output, show_grad=not args.no_grad, **options)
+            written.append(target)
         if args.explorer:
-            from viz.explorer import explorer
-
-            page_options = {k: v for k, v in options.items() if k != "show_grad"}
-            print(f"wrote {explorer(root, args.explorer, **page_options)}", file=sys.stderr)
+            try:
+                from viz.explorer import explorer  # imported here: only this option needs it
+            except ImportError as e:
+                return _error(f"the explorer is not available: {e}", RUNTIME_ERROR, written)
+            target = args.explorer
+            explorer(root, args.explorer, **options)
+            written.append(f"{target} (the backward-pass explorer)")
+    except GraphvizNotFoundError as e:
+        return _error(str(e), RUNTIME_ERROR, written)
     except ValueError as e:
-        return _error(str(e), 2)
-    except (GraphvizNotFoundError, OSError) as e:
-        return _error(str(e), 1)
+        return _error(str(e), USAGE_ERROR, written)
+    except OSError as e:
+        message = f"cannot write {target!r}: {e.strerror}" if e.strerror else str(e)
+        return _error(message, RUNTIME_ERROR, written)
+    except subprocess.CalledProcessError as e:
+        detail = (e.stderr or b"").decode("utf-8", errors="replace").strip()
+        return _error(f"Graphviz's dot failed: {detail or e}", RUNTIME_ERROR, written)
+    print(f"viz: wrote {' and '.join(written)}: {_size(root)}")
     return 0
 
 
-def _error(message: str, status: int) -> int:
-    print(f"viz: error: {message}", file=sys.stderr)
+def _size(root: Value) -> str:
+    nodes = engine.topological_order(root)
+    operations = sum(1 for node in nodes if node.parents)
+    return f"{_count(len(nodes), 'value')}, {_count(operations, 'operation')}"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _print_stdout(text: str) -> bool:
+    """Write ``text`` to stdout; False (quietly) when the reader went away, as ``| head`` does."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit; point it at nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return False
+    return True
+
+
+def _error(message: str, status: int, written: Sequence[str] = ()) -> int:
+    """Print ``viz: error: message`` as one line on stderr and return ``status``."""
+    line = " ".join(message.split())
+    if written:
+        line += f" (already written: {', '.join(written)})"
+    print(f"viz: error: {line}", file=sys.stderr)
     return status
+
+
+# -- option types: each checks its value, so a bad one is a usage error naming it ---------
+
+
+def _output_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in FORMATS:
+        formats = ", ".join(FORMATS)
+        raise argparse.ArgumentTypeError(
+            f"the file name {text!r} must end in one of {formats} (the extension picks the format)"
+        )
+    return path
+
+
+def _number_format(text: str) -> str:
+    # Every number in the spec (width, precision) stays small, so no label is huge.
+    if len(text) > 20 or any(int(n) > 50 for n in re.findall(r"\d+", text)):
+        raise argparse.ArgumentTypeError(f"{text!r} is too wide; use something like .4f or .3g")
+    try:
+        format(1.5, text)
+    except (TypeError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a float format spec; use something like .4f or .3g"
+        ) from None
+    return text
+
+
+def _font_size(text: str) -> float:
+    try:
+        size = float(text)
+    except ValueError:
+        size = math.nan
+    if not math.isfinite(size) or not 1 <= size <= 200:
+        raise argparse.ArgumentTypeError(f"must be a number of points from 1 to 200, got {text!r}")
+    return size
