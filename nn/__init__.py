@@ -14,6 +14,7 @@ from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
 from nn.module import Module
 from nn.optim import SGD, Adam, LinearLR, Optimizer
 from nn.serialization import ModelFileError, load, save
+from nn.torch_bridge import compare_with_torch, to_torch
 from nn.training import History, fit
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "Neuron",
     "Optimizer",
     "binary_cross_entropy",
+    "compare_with_torch",
     "cross_entropy",
     "fit",
     "hinge_loss",
@@ -38,4 +40,5 @@ __all__ = [
     "make_xor",
     "mse_loss",
     "save",
+    "to_torch",
 ]
