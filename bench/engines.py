@@ -41,6 +41,22 @@ class Engine:
         """Make n leaves for w and n for x (before the memory measurement starts)."""
         raise NotImplementedError
 
+    value: Any = None
+    """The engine's scalar type, for the workloads every micrograd-like engine runs alike."""
+
+    def scalar_chain(self, n: int) -> float:
+        """The chain workload written once for any micrograd-like Value type."""
+        x = self.value(0.5)
+        y = x
+        for _ in range(n):
+            y = (y * 1.0001 + 0.0001).relu()
+        y.backward()
+        return float(x.grad)
+
+    def memory_leaves_of_values(self, n: int) -> tuple[list[Any], list[Any]]:
+        """The memory workload's leaves for any micrograd-like Value type."""
+        return [self.value(1.0) for _ in range(n)], [self.value(2.0) for _ in range(n)]
+
     def memory_graph(self, ws: list[Any], xs: list[Any]) -> Any:
         """Build sum(w_i * x_i) from binary products and sums; return the root."""
         total = ws[0] * xs[0]
@@ -58,7 +74,7 @@ class Chainrule(Engine):
         import engine
         import nn
 
-        self.engine, self.nn = engine, nn
+        self.engine, self.nn, self.value = engine, nn, engine.Value
 
     def moons(
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
@@ -81,12 +97,7 @@ class Chainrule(Engine):
         return step
 
     def chain(self, n: int) -> float:
-        x = self.engine.Value(0.5)
-        y = x
-        for _ in range(n):
-            y = (y * 1.0001 + 0.0001).relu()
-        y.backward()
-        return x.grad
+        return self.scalar_chain(n)
 
     def wide_sum(self, ws: list[float], xs: list[float]) -> float:
         value = self.engine.Value
@@ -96,8 +107,7 @@ class Chainrule(Engine):
         return w[0].grad
 
     def memory_leaves(self, n: int) -> tuple[list[Any], list[Any]]:
-        value = self.engine.Value
-        return [value(1.0) for _ in range(n)], [value(2.0) for _ in range(n)]
+        return self.memory_leaves_of_values(n)
 
 
 class Micrograd(Engine):
@@ -136,12 +146,7 @@ class Micrograd(Engine):
         return step
 
     def chain(self, n: int) -> float:
-        x = self.value(0.5)
-        y = x
-        for _ in range(n):
-            y = (y * 1.0001 + 0.0001).relu()
-        y.backward()
-        return float(x.grad)
+        return self.scalar_chain(n)
 
     def wide_sum(self, ws: list[float], xs: list[float]) -> float:
         w = [self.value(v) for v in ws]
@@ -150,7 +155,7 @@ class Micrograd(Engine):
         return float(w[0].grad)
 
     def memory_leaves(self, n: int) -> tuple[list[Any], list[Any]]:
-        return [self.value(1.0) for _ in range(n)], [self.value(2.0) for _ in range(n)]
+        return self.memory_leaves_of_values(n)
 
 
 class Handwritten(Engine):

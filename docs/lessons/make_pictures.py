@@ -6,7 +6,6 @@ images/training.png (lesson 5) beside this file.
 
 from pathlib import Path
 
-import engine
 import nn
 import viz
 from engine import Value
@@ -26,31 +25,11 @@ def neuron() -> None:
     viz.save_svg(y, HERE / "neuron.svg", legend=False)
 
 
-def score(model: nn.MLP, x: list[float]) -> Value:
-    """The model's one output for x."""
-    out = model(x)
-    assert isinstance(out, Value)
-    return out
-
-
 def training() -> None:
-    """Lesson 5's run: the same loop, the same seeds."""
+    """Lesson 5's run: nn.fit is the lesson's loop (hinge + 1e-4 L2, SGD 1.0 -> 0.1, 100 steps)."""
     X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1337)
-    params = model.parameters()
-    optimizer = nn.SGD(params, lr=1.0)
-    schedule = nn.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_steps=100)
-    history = nn.History()
-    for _ in range(100):
-        scores = [score(model, x) for x in X]
-        loss = nn.hinge_loss(scores, y) + 1e-4 * engine.sum([p * p for p in params])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        right = sum((s.data > 0) == (label == 1) for s, label in zip(scores, y, strict=True))
-        history.loss.append(loss.data)
-        history.accuracy.append(right / len(y))
+    history = nn.fit(model, X, y, steps=100, progress=False)
     viz.plot_decision_boundary(model, X, y, HERE / "decision_boundary.png")
     viz.plot_history(history, HERE / "training.png")
 
