@@ -185,17 +185,21 @@ class Handwritten(Engine):
         return handwritten.wide_sum(ws, xs)[1][0]
 
 
-class TorchScalar(Engine):
-    """PyTorch on 0-dim float64 tensors: the same scalar program."""
-
-    name = "torch (scalar)"
-    # tracemalloc does not see torch's C++ allocations, so no memory figure.
-    workloads = frozenset({"moons", "chain", "wide_sum"})
+class _Torch(Engine):
+    """What both PyTorch engines share: torch itself, imported only when it is installed."""
 
     def __init__(self) -> None:
         import torch
 
         self.torch = torch
+
+
+class TorchScalar(_Torch):
+    """PyTorch on 0-dim float64 tensors: the same scalar program."""
+
+    name = "torch (scalar)"
+    # tracemalloc does not see torch's C++ allocations, so no memory figure.
+    workloads = frozenset({"moons", "chain", "wide_sum"})
 
     def moons(
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
@@ -254,16 +258,11 @@ class TorchScalar(Engine):
         return float(w[0].grad)
 
 
-class TorchBatched(Engine):
+class TorchBatched(_Torch):
     """PyTorch as people use it: the whole batch as matrices."""
 
     name = "torch (batched)"
     workloads = frozenset({"moons", "wide_sum"})  # a scalar chain has nothing to batch
-
-    def __init__(self) -> None:
-        import torch
-
-        self.torch = torch
 
     def moons(
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
