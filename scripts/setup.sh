@@ -5,7 +5,7 @@
 # Sourced by scripts/demo and scripts/test. A second run does no installing and takes
 # about a second: pip runs only when pyproject.toml has changed since the last install.
 #
-# Usage: source scripts/setup.sh [--browser]
+# Usage: source scripts/setup.sh [--browser] [--torch]
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -65,7 +65,7 @@ ensure_packages() {
   say "installing chainrule and its dev extras into .venv (once)"
   local log="$VENV/pip.log"
   if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip &&
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e "$ROOT[dev]"; } >"$log" 2>&1; then
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e "${ROOT}[dev]"; } >"$log" 2>&1; then
     cat "$log" >&2
     say "pip failed; its output is above and in $log"
     return 1
@@ -73,10 +73,25 @@ ensure_packages() {
   echo "$want" >"$STAMP"
 }
 
+# PyTorch, for the comparisons with it: only the CPU build of 2.13.0 that lies on this
+# kind of machine's disk. From the package index, torch is a CUDA build of several GB.
+ensure_torch() {
+  "$VENV/bin/python" -c 'import torch' >/dev/null 2>&1 && return 0
+  local wheels="${PIP_FIND_LINKS:-/opt/wheels}"
+  if ! compgen -G "$wheels/torch-2.13.0+cpu-*.whl" >/dev/null; then
+    say "the CPU build of torch 2.13.0 is not on this machine; the PyTorch tests will be skipped"
+    return 0
+  fi
+  say "installing torch 2.13.0 (CPU) into .venv (once)"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "torch==2.13.0" \
+    >"$VENV/pip-torch.log" 2>&1 || say "torch did not install (see $VENV/pip-torch.log); its tests will be skipped"
+}
+
 setup_main() {
-  local browser=0
+  local browser=0 torch=0
   for arg in "$@"; do
     [ "$arg" = "--browser" ] && browser=1
+    [ "$arg" = "--torch" ] && torch=1
   done
   ensure_venv || return 1
   command -v dot >/dev/null 2>&1 || apt_install graphviz || return 1
@@ -85,6 +100,9 @@ setup_main() {
     apt_install chromium || say "Chromium could not be installed; the browser test will be skipped"
   fi
   ensure_packages || return 1
+  if [ "$torch" = 1 ]; then
+    ensure_torch
+  fi
 }
 
 setup_main "$@"
