@@ -1,7 +1,7 @@
 """The step up to PyTorch: the same model as a ``torch.nn.Sequential``, and a gradient check.
 
-torch is an optional extra (``pip install torch``); it is imported only when these
-functions run, so ``import nn`` never needs it.
+torch is an optional extra (``pip install "chainrule[torch]"``); it is imported only
+when these functions run, so ``import nn`` never needs it.
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ import engine
 from nn.layers import MLP
 
 _INSTALL = (
-    'this needs PyTorch: pip install "torch==2.13.0" (the CPU build; an unpinned torch may '
-    "pull a CUDA build of several GB)"
+    'this needs PyTorch: pip install "chainrule[torch]", which pins torch==2.13.0 '
+    "(the CPU build; an unpinned torch may pull a CUDA build of several GB)"
 )
 
 
