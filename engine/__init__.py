@@ -12,6 +12,7 @@ A :class:`Value` records its parents and how to get its local derivatives;
 """
 
 from engine.backward import local_derivatives
+from engine.compiler import CompiledGraph, compile  # noqa: A004 - engine.compile is the contract
 from engine.fused import dot, logsumexp, sum  # noqa: A004 - engine.sum is the contract
 from engine.gradient_check import GradcheckError, gradcheck
 from engine.gradients import grad
@@ -26,9 +27,11 @@ from engine.mode import (
 from engine.value import Value
 
 __all__ = [
+    "CompiledGraph",
     "GradcheckError",
     "Value",
     "collector_paused",
+    "compile",
     "detect_anomaly",
     "dot",
     "enable_grad",

@@ -102,6 +102,11 @@ def softplus(x: float, beta: float = 1.0, threshold: float = 20.0) -> float:
     return math.log1p(exp(z)) / beta
 
 
+def number(x: float) -> float:
+    """Return ``x``: on floats an operand already is its number (see ``value_math.number``)."""
+    return x
+
+
 def sign(x: float) -> float:
     """Return -1.0, 0.0 or 1.0 by the sign of ``x`` (``nan`` for ``nan``)."""
     if x > 0.0:

@@ -14,10 +14,13 @@ derivatives need no rules of their own, and the two paths cannot drift apart.
 
 Argument names in ``local``: ``x`` (or ``a``, ``b``) the operands, ``out`` the
 result, ``m`` the math namespace, then the operation's parameters. Equality on
-Values is identity, so a test of an operand's number is written ``float(b) == 0``.
+Values is identity, so a test of an operand's number is written ``m.number(b) == 0``;
+``engine.compile`` reads these tests too, as conditions of the generated code.
 """
 
+import functools
 import operator
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -132,13 +135,23 @@ def _logsumexp(xs: Sequence[float]) -> float:
     return top + ieee.log(sum([ieee.exp(x - top) for x in xs]))
 
 
-def _sum(xs: Sequence[float]) -> float:
-    return sum(xs, 0.0)  # the float start keeps an empty sum a float
+# Sums add left to right, as a hand-written loop does, so compiled code that writes
+# the sum out term by term gives the same bits. sum() does so before Python 3.12;
+# from 3.12 it compensates rounding errors for floats, so reduce() takes its place.
+_left_to_right: Callable[[Any, float], Any] = (
+    sum if sys.version_info < (3, 12) else functools.partial(functools.reduce, operator.add)
+)
 
 
-def _dot(factors: Sequence[float]) -> float:
+def add_all(xs: Sequence[float]) -> float:
+    """Return ``0.0 + x_1 + ... + x_n``, added left to right."""
+    return _left_to_right(xs, 0.0)  # type: ignore[no-any-return]
+
+
+def dot(factors: Sequence[float]) -> float:
+    """Return ``0.0 + w_1*x_1 + ... + w_n*x_n`` from ``w_1..w_n, x_1..x_n``, left to right."""
     n = len(factors) // 2
-    return sum(map(operator.mul, factors[:n], factors[n:]), 0.0)
+    return _left_to_right(map(operator.mul, factors[:n], factors[n:]), 0.0)  # type: ignore[no-any-return]
 
 
 def _no_derivatives(*args: Any) -> Derivatives:
@@ -156,8 +169,8 @@ MUL = Op("*", 2, operator.mul, lambda a, b, out, m: (b, a))
 DIV = Op("/", 2, ieee.div,     lambda a, b, out, m: (m.div(1.0, b), -m.div(out, b)))
 # d/da b*a^(b-1) and d/db a^b*log(a); PyTorch's zeros where b == 0, and where a == 0 <= b.
 POW = Op("**", 2, ieee.pow,    lambda a, b, out, m: (
-    0.0 if float(b) == 0.0 else b * m.pow(a, b - 1.0),
-    0.0 if float(a) == 0.0 and float(b) >= 0.0 else out * m.log(a)))
+    0.0 if m.number(b) == 0.0 else b * m.pow(a, b - 1.0),
+    0.0 if m.number(a) == 0.0 and m.number(b) >= 0.0 else out * m.log(a)))
 
 # Unary operations: local(x, out, m, *params) -> (d out/d x,).
 NEG        = Op("neg",        1, operator.neg,  lambda x, out, m: (-1.0,))
@@ -178,10 +191,40 @@ SOFTPLUS   = Op("softplus",   1, ieee.softplus, lambda x, out, m, beta, threshol
     1.0 if x * beta > threshold else m.sigmoid(x * beta),))
 
 # N-ary operations: local(xs, out, m) -> one derivative per operand.
-SUM       = Op("sum",       0, _sum,       lambda xs, out, m: [1.0] * len(xs))
+SUM       = Op("sum",       0, add_all,    lambda xs, out, m: [1.0] * len(xs))
 # The operands are w_1..w_n then x_1..x_n; d/dw_i = x_i and d/dx_i = w_i.
-DOT       = Op("dot",       0, _dot,       lambda xs, out, m: [
+DOT       = Op("dot",       0, dot,        lambda xs, out, m: [
     *xs[len(xs) // 2:], *xs[:len(xs) // 2]])
 # d/dx_i logsumexp(x) = softmax(x)_i = exp(x_i - out).
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp, lambda xs, out, m: [m.exp(x - out) for x in xs])
 # fmt: on
+
+TABLE = (
+    ADD,
+    SUB,
+    MUL,
+    DIV,
+    POW,
+    NEG,
+    POW_CONST,
+    EXP,
+    LOG,
+    SQRT,
+    ABS,
+    SIN,
+    COS,
+    TANH,
+    SIGMOID,
+    RELU,
+    LEAKY_RELU,
+    SOFTPLUS,
+    SUM,
+    DOT,
+    LOGSUMEXP,
+)
+"""Every operation a node can have (leaves aside), in the order of the table above."""
+
+# Forward rules that are plain expressions of their operands (operators, comparisons,
+# conditionals; no calls that can raise): compiled code writes them out in place.
+# The others, which catch math's exceptions, are called by name.
+INLINE = frozenset({ADD, SUB, MUL, NEG, ABS, RELU, LEAKY_RELU, SUM, DOT})

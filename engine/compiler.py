@@ -1,0 +1,413 @@
+"""``engine.compile``: a graph written out once as straight-line Python, then run as code.
+
+Every training step builds the same graph with new numbers. Compiling records it
+once and writes a function with one line per node: the forward pass in
+topological order, then the backward pass, the chain rule node by node, last to
+first. Each line comes from the operation's own rules in :mod:`engine.ops`, traced
+into text by :mod:`engine.symbolic`, so the code computes exactly what the engine
+does, in the same order, with no Value made.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from engine import ieee, ops
+from engine.graph import topological_order
+from engine.repeats import Repeat, find_repeats
+from engine.symbolic import NAMESPACE, Expr, as_expr, call, code_math, literal, trace
+from engine.value import Value, _number
+
+_KNOWN = frozenset(ops.TABLE)
+_COMMENT_AT = 44  # the column where comments start, when the code leaves room
+_LABEL_CHARS = 40  # longer labels are cut in comments
+
+
+class Result(NamedTuple):
+    """What one run of a compiled graph gives: the output, its gradients, the watched values."""
+
+    output: float
+    grads: list[float]
+    watched: list[float]
+
+
+class CompiledGraph:
+    """A graph's forward and backward pass as generated Python; call it with new inputs.
+
+    ``cg(values)`` takes one number per input, in the order given to
+    :func:`compile`, and returns ``(output, [d output / d input, ...])`` as floats.
+    ``cg.source`` is the generated module. Like any tracer, the code holds the
+    operations the graph recorded, not the Python ``if`` that chose them; see
+    :func:`compile`.
+    """
+
+    __slots__ = ("_function", "inputs", "lines", "source", "watch")
+
+    def __init__(
+        self,
+        source: str,
+        function: Callable[..., Any],
+        inputs: tuple[Value, ...],
+        watch: tuple[Value, ...],
+        lines: dict[int, list[int]],
+    ) -> None:
+        self.source = source
+        """The generated Python module, one line per node."""
+        self.inputs = inputs
+        """The input leaves, in the order ``cg(values)`` takes their numbers."""
+        self.watch = watch
+        """The nodes whose values :meth:`run` reports as ``watched``."""
+        self.lines = lines
+        """For node ``i`` (``v<i>``, in topological order), the source lines (from 1) that
+        compute it and pass its gradient on; a loop's lines count for its first copy."""
+        self._function = function
+
+    def __call__(self, values: Sequence[float]) -> tuple[float, list[float]]:
+        """Return the output and its gradient by each input, for these input numbers."""
+        output, grads, _ = self.run(values)
+        return output, grads
+
+    def run(self, values: Sequence[float]) -> Result:
+        """Return the output, the gradient by each input and the watched nodes' values."""
+        numbers = values if type(values) is list or type(values) is tuple else None
+        if numbers is None:
+            if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+                raise TypeError(
+                    f"values must be a list of numbers (one per input), got {type(values).__name__}"
+                )
+            numbers = list(values)
+        if len(numbers) != len(self.inputs):
+            raise ValueError(
+                f"values must hold {len(self.inputs)} numbers (one per input), got {len(numbers)}"
+            )
+        if not set(map(type, numbers)) <= {float}:
+            numbers = [_float(x, i) for i, x in enumerate(numbers)]
+        return Result(*self._function(numbers))
+
+    def __repr__(self) -> str:
+        lines = self.source.count("\n")
+        return f"<CompiledGraph: {len(self.inputs)} inputs, {lines} lines of code>"
+
+
+def _float(x: object, i: int) -> float:
+    number = _number(x)
+    if number is None:
+        raise TypeError(f"values[{i}] must be a real number, got {type(x).__name__}")
+    return number
+
+
+def compile(  # noqa: A001 - engine.compile is the contract
+    output: Value,
+    inputs: Sequence[Value],
+    *,
+    watch: Sequence[Value] = (),
+    loops: bool = True,
+) -> CompiledGraph:
+    """Write ``output``'s graph as a Python function of ``inputs``; return it compiled.
+
+    ``inputs`` are the leaves that change between calls (parameters, data), each
+    once. Every other leaf, and every node computed from those alone, is a
+    constant: its number is written into the code. Operations that test their
+    operand (``relu``, ``abs``, ``leaky_relu``, ``softplus``, ``**``) become
+    conditional expressions, right for any input. But the code follows the graph,
+    not the program that built it: a Python ``if`` on ``.data`` made while the
+    graph was recorded is not recorded, so keep such choices inside operations.
+
+    With ``loops`` (the default), an n-ary node whose operands are copies of one
+    piece of graph (the same model on each sample) runs that piece as a loop.
+    ``watch`` lists nodes whose values :meth:`CompiledGraph.run` also returns.
+
+    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    >>> cg = compile((x * w).tanh(), [x, w])
+    >>> out, (dx, dw) = cg([0.5, 1.0])
+    >>> round(out, 4), round(dx, 4), round(dw, 4)
+    (0.4621, 0.7864, 0.3932)
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
+    leaves = _leaves(inputs, "inputs")
+    watched = _leaves(watch, "watch", leaves_only=False)
+    order = topological_order(output)
+    position = {node: i for i, node in enumerate(order)}
+    for i, node in enumerate(watched):
+        if node not in position:
+            raise ValueError(f"compile: watch[{i}] is not a node of output's graph")
+    writer = _Writer(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
+    writer.write(find_repeats(order, position, writer.varies, writer.inputs) if loops else [])
+    source = "\n".join(text for text, _ in writer.lines) + "\n"
+    lines: dict[int, list[int]] = {}
+    for number, (_, at) in enumerate(writer.lines, start=1):
+        if at >= 0:
+            lines.setdefault(at, []).append(number)
+    namespace = dict(writer.namespace)
+    exec(builtins.compile(source, "<engine.compile>", "exec"), namespace)
+    return CompiledGraph(source, namespace["forward_backward"], leaves, watched, lines)
+
+
+def _leaves(nodes: Sequence[Value], name: str, *, leaves_only: bool = True) -> tuple[Value, ...]:
+    if isinstance(nodes, Value | str | bytes) or not isinstance(nodes, Sequence):
+        raise TypeError(f"compile: {name} must be a list of Values, got {type(nodes).__name__}")
+    seen: dict[Value, int] = {}
+    for i, node in enumerate(nodes):
+        if not isinstance(node, Value):
+            raise TypeError(f"compile: {name}[{i}] must be a Value, got {type(node).__name__}")
+        if leaves_only and node.parents:
+            raise ValueError(
+                f"compile: {name}[{i}] is the result of {node.op!r}, not a leaf; inputs "
+                "must be leaves (parameters or data), whose numbers the compiled code takes"
+            )
+        if leaves_only and node in seen:
+            raise ValueError(f"compile: {name}[{i}] is {name}[{seen[node]}] again; list each once")
+        seen.setdefault(node, i)
+    return tuple(nodes)
+
+
+class _Writer:
+    """Writes the generated module line by line."""
+
+    def __init__(
+        self,
+        order: list[Value],
+        position: dict[Value, int],
+        inputs: dict[Value, int],
+        watched: tuple[Value, ...],
+    ) -> None:
+        self.order, self.position, self.inputs, self.watched = order, position, inputs, watched
+        self.varies: set[Value] = set()
+        for node in order:
+            if node in inputs or not self.varies.isdisjoint(node.parents):
+                self.varies.add(node)
+                if node.parents and node._op not in _KNOWN:
+                    raise ValueError(
+                        f"compile: node v{position[node]} has the operation {node._op.name!r}, "
+                        "which is not in engine.ops.TABLE, so it has no rule to write out"
+                    )
+        self.lines: list[tuple[str, int]] = []  # each line, and the node it is for (or -1)
+        self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}
+        self.scope: dict[Value, Expr] = {}  # the constants a loop body reads as variables
+        self.owner: dict[Value, Repeat] = {}
+        self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
+        # For each loop: the numbers its backward lines read, and those lines.
+        self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int]]]] = {}
+
+    # -- names ------------------------------------------------------------------------
+
+    def name(self, node: Value) -> str:
+        return f"v{self.position[node]}"
+
+    def read(self, node: Value) -> Expr:
+        """The expression of a node's number: its variable, or the constant it holds."""
+        if node in self.varies:
+            return Expr(self.name(node))
+        variable = self.scope.get(node)
+        return literal(node.data) if variable is None else variable
+
+    def grad(self, node: Value) -> str:
+        return f"g{self.position[node]}"
+
+    def bind(self, name: str, thing: object) -> str:
+        bound = self.namespace.setdefault(name, thing)
+        assert bound is thing, f"two things named {name!r} in generated code"
+        return name
+
+    def emit(self, indent: int, code: str, comment: str = "", node: Value | None = None) -> None:
+        line = "    " * indent + code
+        if comment:
+            line = (
+                f"{line:<{_COMMENT_AT}}  # {comment}"
+                if len(line) < _COMMENT_AT
+                else (f"{line}  # {comment}")
+            )
+        self.lines.append((line, -1 if node is None else self.position[node]))
+
+    # -- the module -------------------------------------------------------------------
+
+    def write(self, repeats: list[Repeat]) -> None:
+        for repeat in repeats:
+            for piece in repeat.pieces:
+                for node in piece:
+                    self.owner[node] = repeat
+        output = self.order[-1]
+        for text in (
+            '"""Forward and backward pass of one graph, written by engine.compile.',
+            "",
+            "v<i> is the number of node i, numbered in topological order as viz.draw_dot",
+            "numbers them; g<i> is d(output)/d(node i). Each backward line adds one",
+            "chain-rule term: the gradient of a node times its local derivative.",
+            '"""',
+            "",
+            "",
+            "def forward_backward(values):",
+        ):
+            self.emit(0, text)
+        self.emit(1, '"""Return the output, its gradient by each input, the watched values."""')
+        self._inputs()
+        self.emit(1, "# forward: each node from its operands")
+        fan_ins = {repeat.fan_in: repeat for repeat in repeats}
+        for node in self.order:
+            if node in self.varies and node.parents and node not in self.owner:
+                if node in fan_ins:
+                    self._loop_forward(fan_ins[node])
+                else:
+                    self._forward(node, 1)
+        self.emit(1, "# backward: d(output)/d(output) = 1, then the chain rule, last node first")
+        assigned = set(self.inputs)
+        if output in self.varies:
+            grads = [self.grad(leaf) for leaf in self.inputs if leaf in self.varies]
+            for start in range(0, len(grads), 8):
+                self.emit(1, " = ".join([*grads[start : start + 8], "0.0"]))
+            self.emit(1, f"{self.grad(output)} = 1.0")
+            assigned.add(output)
+        for node in reversed(self.order):
+            if node in self.varies and node.parents and node not in self.owner:
+                if node in fan_ins:
+                    self._loop_backward(fan_ins[node])
+                else:
+                    self._backward(node, 1, assigned)
+        results = ", ".join(self.grad(n) if n in self.varies else "0.0" for n in self.inputs)
+        watched = ", ".join(self.where.get(n) or self.read(n).text for n in self.watched)
+        self.emit(1, f"return {self.read(output).text}, [{results}], [{watched}]")
+
+    def _inputs(self) -> None:
+        if not self.inputs:
+            return
+        names = [self.name(leaf) if leaf in self.position else "_" for leaf in self.inputs]
+        self.emit(1, "# inputs, in the order given to engine.compile:")
+        for leaf, name in zip(self.inputs, names, strict=True):
+            if name != "_":
+                self.emit(1, f"#   {name:<8} {_quote(leaf.label)}" if leaf.label else f"#   {name}")
+        self.emit(1, f"{', '.join(names)}{',' if len(names) == 1 else ''} = values")
+
+    # -- one node ---------------------------------------------------------------------
+
+    def _forward(self, node: Value, indent: int) -> None:
+        op = node._op
+        operands = [self.read(p) for p in node.parents]
+        if op in ops.INLINE:
+            if op.arity == 0:
+                value = trace(lambda: op.forward(operands))
+            else:
+                value = trace(lambda: op.forward(*operands, *node._ctx))
+        elif op.arity == 0:
+            value = self._call_forward(node, Expr(f"[{', '.join(e.text for e in operands)}]"))
+        else:
+            value = self._call_forward(node, *operands, *node._ctx)
+        label = f" {_quote(node.label)}" if node.label else ""
+        self.emit(indent, f"{self.name(node)} = {as_expr(value).text}", f"{node.op}{label}", node)
+
+    def _call_forward(self, node: Value, *args: object) -> Expr:
+        forward = node._op.forward
+        return call(self.bind(forward.__name__.lstrip("_"), forward), *args)
+
+    def _backward(self, node: Value, indent: int, assigned: set[Value]) -> None:
+        op = node._op
+        operands = [self.read(p) for p in node.parents]
+        out = Expr(self.name(node))
+        if op.arity == 0:
+            local = trace(lambda: op.local(operands, out, code_math))
+        elif op.arity == 1:
+            local = trace(lambda: op.local(operands[0], out, code_math, *node._ctx))
+        else:
+            local = trace(lambda: op.local(operands[0], operands[1], out, code_math))
+        g = Expr(self.grad(node))
+        for parent, derivative in zip(node.parents, local, strict=True):
+            if parent not in self.varies:
+                continue  # a constant: its gradient is never read
+            term = _times(g, derivative)
+            target = self.grad(parent)
+            sign = "+=" if parent in assigned else "="
+            assigned.add(parent)
+            comment = f"{node.op}: d{out.text}/d{self.name(parent)}"
+            self.emit(indent, f"{target} {sign} {term}", comment, node)
+
+    # -- a repeated piece as a loop ---------------------------------------------------
+
+    def _loop_forward(self, repeat: Repeat) -> None:
+        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
+        varying = _varying_columns(repeat.constants)
+        for j, constant in enumerate(repeat.constants[0]):
+            if j in varying:
+                self.scope[constant] = Expr(f"v{self.position[constant]}")
+        rows = tuple(tuple(row[j].data for j in varying) for row in repeat.constants)
+        table = self.bind(f"constants{tag}", rows)
+        names = [f"v{self.position[repeat.constants[0][j]]}" for j in varying]
+        self.emit(1, f"# {len(repeat.pieces)} copies of one piece of {len(template)} nodes, one")
+        self.emit(1, f"# per operand of v{tag}: a loop runs the first copy's lines (and names)")
+        self.emit(1, "# with each copy's own constants.")
+        self.emit(1, f"roots{tag} = []")
+        self.emit(1, f"saved{tag} = []")
+        watched = set(self.watched)
+        seen = [n for n in template if n in watched]
+        if seen:
+            self.emit(1, f"seen{tag} = []")
+        targets = ", ".join(names) + ("," if len(names) == 1 else "")
+        self.emit(1, f"for {targets or '_'} in {table}:")
+        for node in template:
+            self._forward(node, 2)
+        self.emit(2, f"roots{tag}.append({self.name(template[-1])})")
+        # Write the backward lines now, to learn which numbers they read.
+        body: list[tuple[str, int]] = []
+        lines, self.lines = self.lines, body
+        self._piece_backward(template)
+        self.lines = lines
+        local = {self.name(n) for n in template} | set(names)
+        read = set(re.findall(r"\bv\d+\b", "\n".join(text for text, _ in body)))
+        needed = sorted(read & local, key=lambda name: int(name[1:]))
+        self.emit(2, f"saved{tag}.append(({', '.join(needed)}{',' if len(needed) == 1 else ''}))")
+        if seen:
+            self.emit(2, f"seen{tag}.append(({', '.join(map(self.name, seen))},))")
+            columns = {node: j for j, node in enumerate(seen)}
+            for k, piece in enumerate(repeat.pieces):
+                for node, first in zip(piece, template, strict=True):
+                    if node in watched:
+                        self.where.setdefault(node, f"seen{tag}[{k}][{columns[first]}]")
+        self.loops[repeat] = (needed, body)
+        fan_in = repeat.fan_in
+        forward = self._call_forward(fan_in, Expr(f"roots{tag}"))
+        self.emit(1, f"v{tag} = {forward}", f"{fan_in.op} of the copies' roots", fan_in)
+
+    def _loop_backward(self, repeat: Repeat) -> None:
+        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
+        local = self.bind(f"d_{repeat.fan_in._op.name}", repeat.fan_in._op.local)
+        comment = f"dv{tag}/d(each copy's root)"
+        self.emit(1, f"d{tag} = {local}(roots{tag}, v{tag}, ieee)", comment, repeat.fan_in)
+        saved, body = self.loops[repeat]
+        if saved:
+            packed = ", ".join(saved) + ("," if len(saved) == 1 else "")
+            self.emit(1, f"for ({packed}), d in zip(reversed(saved{tag}), reversed(d{tag})):")
+        else:
+            self.emit(1, f"for d in reversed(d{tag}):")
+        self.emit(2, f"{self.grad(template[-1])} = g{tag} * d", "", repeat.fan_in)
+        self.lines += body
+
+    def _piece_backward(self, template: list[Value]) -> None:
+        assigned = set(self.inputs) | {template[-1]}
+        for node in reversed(template):
+            self._backward(node, 2, assigned)
+
+
+def _varying_columns(rows: list[list[Value]]) -> list[int]:
+    """Return the constants that differ between copies; the rest are written in place."""
+    first = [repr(c.data) for c in rows[0]]
+    return [j for j in range(len(first)) if any(repr(row[j].data) != first[j] for row in rows)]
+
+
+def _times(g: Expr, derivative: object) -> str:
+    # x * 1.0 is x and x * -1.0 is -x, bit for bit (nan and -0.0 too); nothing else folds.
+    if not isinstance(derivative, Expr) and derivative == 1.0:
+        return g.text
+    if not isinstance(derivative, Expr) and derivative == -1.0:
+        return f"-{g.text}"
+    return (g * as_expr(derivative)).text
+
+
+def _quote(label: str) -> str:
+    """Return ``label`` as a Python string literal that cannot end a comment."""
+    short = label if len(label) <= _LABEL_CHARS else label[: _LABEL_CHARS - 3] + "..."
+    quoted = repr(short)
+    # repr escapes every character that is not printable, line breaks of all kinds among them.
+    assert "\n" not in quoted and "\r" not in quoted
+    return quoted
