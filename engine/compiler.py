@@ -44,7 +44,7 @@ class CompiledGraph:
     :func:`compile`.
     """
 
-    __slots__ = ("_function", "inputs", "lines", "source", "watch")
+    __slots__ = ("_function", "grad_lines", "inputs", "lines", "source", "watch")
 
     def __init__(
         self,
@@ -52,7 +52,7 @@ class CompiledGraph:
         function: Callable[..., Any],
         inputs: tuple[Value, ...],
         watch: tuple[Value, ...],
-        lines: dict[int, list[int]],
+        lines: tuple[dict[int, list[int]], dict[int, list[int]]],
     ) -> None:
         self.source = source
         """The generated Python module, one line per node."""
@@ -60,9 +60,11 @@ class CompiledGraph:
         """The input leaves, in the order ``cg(values)`` takes their numbers."""
         self.watch = watch
         """The nodes whose values :meth:`run` reports as ``watched``."""
-        self.lines = lines
+        self.lines = lines[0]
         """For node ``i`` (``v<i>``, in topological order), the source lines (from 1) that
         compute it and pass its gradient on; a loop's lines count for its first copy."""
+        self.grad_lines = lines[1]
+        """For node ``i``, the source lines that add a chain-rule term to its gradient ``g<i>``."""
         self._function = function
 
     def __call__(self, values: Sequence[float]) -> tuple[float, list[float]]:
@@ -137,14 +139,19 @@ def compile(  # noqa: A001 - engine.compile is the contract
             raise ValueError(f"compile: watch[{i}] is not a node of output's graph")
     writer = _Writer(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
     writer.write(find_repeats(order, position, writer.varies, writer.inputs) if loops else [])
-    source = "\n".join(text for text, _ in writer.lines) + "\n"
+    source = "\n".join(line[0] for line in writer.lines) + "\n"
     lines: dict[int, list[int]] = {}
-    for number, (_, at) in enumerate(writer.lines, start=1):
+    grad_lines: dict[int, list[int]] = {}
+    for number, (_, at, target) in enumerate(writer.lines, start=1):
         if at >= 0:
             lines.setdefault(at, []).append(number)
+        if target >= 0:
+            grad_lines.setdefault(target, []).append(number)
     namespace = dict(writer.namespace)
     exec(builtins.compile(source, "<engine.compile>", "exec"), namespace)
-    return CompiledGraph(source, namespace["forward_backward"], leaves, watched, lines)
+    return CompiledGraph(
+        source, namespace["forward_backward"], leaves, watched, (lines, grad_lines)
+    )
 
 
 def _leaves(nodes: Sequence[Value], name: str, *, leaves_only: bool = True) -> tuple[Value, ...]:
@@ -185,13 +192,14 @@ class _Writer:
                         f"compile: node v{position[node]} has the operation {node._op.name!r}, "
                         "which is not in engine.ops.TABLE, so it has no rule to write out"
                     )
-        self.lines: list[tuple[str, int]] = []  # each line, and the node it is for (or -1)
+        # Each line, the node it is for (or -1) and the node whose gradient it adds to (or -1).
+        self.lines: list[tuple[str, int, int]] = []
         self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}
         self.scope: dict[Value, Expr] = {}  # the constants a loop body reads as variables
         self.owner: dict[Value, Repeat] = {}
         self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
         # For each loop: the numbers its backward lines read, and those lines.
-        self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int]]]] = {}
+        self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int, int]]]] = {}
 
     # -- names ------------------------------------------------------------------------
 
@@ -213,7 +221,14 @@ class _Writer:
         assert bound is thing, f"two things named {name!r} in generated code"
         return name
 
-    def emit(self, indent: int, code: str, comment: str = "", node: Value | None = None) -> None:
+    def emit(
+        self,
+        indent: int,
+        code: str,
+        comment: str = "",
+        node: Value | None = None,
+        target: Value | None = None,
+    ) -> None:
         line = "    " * indent + code
         if comment:
             line = (
@@ -221,7 +236,8 @@ class _Writer:
                 if len(line) < _COMMENT_AT
                 else (f"{line}  # {comment}")
             )
-        self.lines.append((line, -1 if node is None else self.position[node]))
+        at = -1 if node is None else self.position[node]
+        self.lines.append((line, at, -1 if target is None else self.position[target]))
 
     # -- the module -------------------------------------------------------------------
 
@@ -321,7 +337,7 @@ class _Writer:
             sign = "+=" if parent in assigned else "="
             assigned.add(parent)
             comment = f"{node.op}: d{out.text}/d{self.name(parent)}"
-            self.emit(indent, f"{target} {sign} {term}", comment, node)
+            self.emit(indent, f"{target} {sign} {term}", comment, node, parent)
 
     # -- a repeated piece as a loop ---------------------------------------------------
 
@@ -349,12 +365,12 @@ class _Writer:
             self._forward(node, 2)
         self.emit(2, f"roots{tag}.append({self.name(template[-1])})")
         # Write the backward lines now, to learn which numbers they read.
-        body: list[tuple[str, int]] = []
+        body: list[tuple[str, int, int]] = []
         lines, self.lines = self.lines, body
         self._piece_backward(template)
         self.lines = lines
         local = {self.name(n) for n in template} | set(names)
-        read = set(re.findall(r"\bv\d+\b", "\n".join(text for text, _ in body)))
+        read = set(re.findall(r"\bv\d+\b", "\n".join(line[0] for line in body)))
         needed = sorted(read & local, key=lambda name: int(name[1:]))
         self.emit(2, f"saved{tag}.append(({', '.join(needed)}{',' if len(needed) == 1 else ''}))")
         if seen:
@@ -380,7 +396,7 @@ class _Writer:
             self.emit(1, f"for ({packed}), d in zip(reversed(saved{tag}), reversed(d{tag})):")
         else:
             self.emit(1, f"for d in reversed(d{tag}):")
-        self.emit(2, f"{self.grad(template[-1])} = g{tag} * d", "", repeat.fan_in)
+        self.emit(2, f"{self.grad(template[-1])} = g{tag} * d", "", repeat.fan_in, template[-1])
         self.lines += body
 
     def _piece_backward(self, template: list[Value]) -> None:
