@@ -272,9 +272,7 @@ class _Writer:
         self.emit(1, "# backward: d(output)/d(output) = 1, then the chain rule, last node first")
         assigned = set(self.inputs)
         if output in self.varies:
-            grads = [self.grad(leaf) for leaf in self.inputs if leaf in self.varies]
-            for start in range(0, len(grads), 8):
-                self.emit(1, " = ".join([*grads[start : start + 8], "0.0"]))
+            self._zeros(1, [self.grad(leaf) for leaf in self.inputs if leaf in self.varies])
             self.emit(1, f"{self.grad(output)} = 1.0")
             assigned.add(output)
         for node in reversed(self.order):
@@ -286,6 +284,10 @@ class _Writer:
         results = ", ".join(self.grad(n) if n in self.varies else "0.0" for n in self.inputs)
         watched = ", ".join(self.where.get(n) or self.read(n).text for n in self.watched)
         self.emit(1, f"return {self.read(output).text}, [{results}], [{watched}]")
+
+    def _zeros(self, indent: int, names: list[str], node: Value | None = None) -> None:
+        for start in range(0, len(names), 8):
+            self.emit(indent, " = ".join([*names[start : start + 8], "0.0"]), "", node)
 
     def _inputs(self) -> None:
         if not self.inputs:
@@ -329,6 +331,22 @@ class _Writer:
         else:
             local = trace(lambda: op.local(operands[0], operands[1], out, code_math))
         g = Expr(self.grad(node))
+        if op is ops.DOT and len(node.parents) > 2:
+            # A dot product's local derivatives are its operands, and they are all
+            # finite when its value is: then a zero gradient passes on exact zeros,
+            # and the whole step can be skipped (an inactive ReLU's inputs, say).
+            fresh = [
+                p for p in dict.fromkeys(node.parents) if p in self.varies and p not in assigned
+            ]
+            assigned.update(fresh)
+            self._zeros(indent, [self.grad(p) for p in fresh], node)
+            self.emit(
+                indent,
+                f"if {g.text} != 0.0 or {out.text} - {out.text} != 0.0:",
+                f"else every term is 0.0: {out.text} is finite",
+                node,
+            )
+            indent += 1
         for parent, derivative in zip(node.parents, local, strict=True):
             if parent not in self.varies:
                 continue  # a constant: its gradient is never read
@@ -350,9 +368,10 @@ class _Writer:
         rows = tuple(tuple(row[j].data for j in varying) for row in repeat.constants)
         table = self.bind(f"constants{tag}", rows)
         names = [f"v{self.position[repeat.constants[0][j]]}" for j in varying]
-        self.emit(1, f"# {len(repeat.pieces)} copies of one piece of {len(template)} nodes, one")
-        self.emit(1, f"# per operand of v{tag}: a loop runs the first copy's lines (and names)")
-        self.emit(1, "# with each copy's own constants.")
+        copies, size = len(repeat.pieces), len(template)
+        self.emit(1, f"# v{tag} gathers {copies} copies of one piece of {size} nodes,")
+        self.emit(1, "# the same work on other constants: the loop runs the first copy's")
+        self.emit(1, "# lines, with its names, once for each copy's constants.")
         self.emit(1, f"roots{tag} = []")
         self.emit(1, f"saved{tag} = []")
         watched = set(self.watched)
