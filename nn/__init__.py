@@ -8,6 +8,7 @@
 ``nn.backprop`` is a module: the seed's layer-wise algorithm, ``nn.backprop.backprop``.
 """
 
+from nn.compiled import CompiledLoss, compile_loss
 from nn.datasets import make_circles, make_moons, make_spiral, make_xor
 from nn.layers import MLP, Layer, Neuron
 from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
@@ -21,6 +22,7 @@ __all__ = [
     "MLP",
     "SGD",
     "Adam",
+    "CompiledLoss",
     "History",
     "Layer",
     "LinearLR",
@@ -30,6 +32,7 @@ __all__ = [
     "Optimizer",
     "binary_cross_entropy",
     "compare_with_torch",
+    "compile_loss",
     "cross_entropy",
     "fit",
     "hinge_loss",

@@ -4,7 +4,8 @@ The inputs are what a model returns (a Value per sample, or a list of Values per
 sample for ``cross_entropy``) and the targets as plain numbers.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import engine
 from engine import Value
@@ -87,3 +88,37 @@ def cross_entropy(logits: Sequence[Sequence[Value]], labels: Sequence[int]) -> V
             )
         terms.append(engine.logsumexp(row) - row[label])
     return _mean(terms)
+
+
+LOSSES: dict[str, Callable[..., Value]] = {
+    "hinge": hinge_loss,
+    "bce": binary_cross_entropy,
+    "cross_entropy": cross_entropy,
+    "mse": mse_loss,
+}
+"""The losses ``nn.fit`` and ``nn.compile_loss`` know, by the name they take."""
+
+
+def check_loss_name(caller: str, loss: object) -> Callable[..., Value]:
+    """Return the loss function called ``loss``, or raise a ValueError listing the names."""
+    if not isinstance(loss, str) or loss not in LOSSES:
+        names = ", ".join(map(repr, LOSSES))
+        raise ValueError(f"{caller}: loss must be one of {names}; got {loss!r}")
+    return LOSSES[loss]
+
+
+def training_loss(
+    outputs: Sequence[Any],
+    labels: Sequence[int],
+    params: Sequence[Value],
+    loss: Callable[..., Value],
+    alpha: float,
+) -> Value:
+    """Return ``loss(outputs, labels) + alpha * sum(p * p)``, micrograd's L2-regularised loss.
+
+    ``outputs`` holds the model's output per sample: a Value, or a list of Values.
+    """
+    total = loss(outputs, labels)
+    if alpha:
+        total = total + alpha * engine.sum([p * p for p in params])
+    return total

@@ -3,23 +3,16 @@
 import math
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
-import engine
 from engine import Value
+from nn.compiled import compile_loss
 from nn.layers import MLP
-from nn.losses import binary_cross_entropy, cross_entropy, hinge_loss, mse_loss
+from nn.losses import check_loss_name, training_loss
 from nn.optim import SGD, LinearLR, Optimizer
-
-LOSSES: dict[str, Callable[..., Value]] = {
-    "hinge": hinge_loss,
-    "bce": binary_cross_entropy,
-    "cross_entropy": cross_entropy,
-    "mse": mse_loss,
-}
 
 
 @dataclass
@@ -30,7 +23,11 @@ class History:
     accuracy: list[float] = field(default_factory=list)
 
 
-def accuracy(outputs: Sequence[Value | Sequence[Value]], labels: Sequence[int], loss: str) -> float:
+Output = Value | float | Sequence[Value | float]
+"""One sample's output: a score, or a list of logits (as Values, or their floats)."""
+
+
+def accuracy(outputs: Sequence[Output], labels: Sequence[int], loss: str) -> float:
     """Return the fraction of ``outputs`` that predict their label.
 
     A single score predicts class 1 when positive (hinge, bce); a list of logits
@@ -40,10 +37,11 @@ def accuracy(outputs: Sequence[Value | Sequence[Value]], labels: Sequence[int], 
         return math.nan
     right = 0
     for out, label in zip(outputs, labels, strict=True):
-        if isinstance(out, Value):
-            right += (out.data > 0.0) == (label == 1)
+        if isinstance(out, Value | float | int):
+            right += (float(out) > 0.0) == (label == 1)
         else:
-            right += max(range(len(out)), key=lambda k: out[k].data) == label
+            scores = [float(x) for x in out]
+            right += max(range(len(scores)), key=scores.__getitem__) == label
     return right / len(labels)
 
 
@@ -59,6 +57,7 @@ def fit(
     batch_size: int | None = None,
     seed: int | None = None,
     progress: bool | None = None,
+    compile: bool = False,  # noqa: A002 - the name users know from torch.compile
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``steps`` steps; return the loss and accuracy per step.
 
@@ -68,45 +67,58 @@ def fit(
     over the steps. ``batch_size=None`` uses all the data each step; otherwise
     mini-batches are drawn with ``seed``. ``progress=None`` shows a tqdm bar only
     when stderr is a terminal.
+
+    ``compile=True`` records the step's graph once and runs it as generated code
+    (:func:`nn.compile_loss`): the same numbers, several times faster. It needs
+    full batches, as the compiled code holds the data it was compiled with.
     """
     _check_data(X, y)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"fit: steps must be an int >= 1, got {steps!r}")
-    if loss not in LOSSES:
-        raise ValueError(f"fit: loss must be one of {', '.join(map(repr, LOSSES))}; got {loss!r}")
+    loss_fn = check_loss_name("fit", loss)
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0.0 <= alpha < math.inf:
         raise ValueError(f"fit: alpha must be a finite number >= 0, got {alpha!r}")
     if batch_size is not None and (
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
+    if compile and batch_size is not None:
+        raise ValueError(
+            "fit: compile=True needs batch_size=None: the compiled code holds the data "
+            f"it was compiled with, so it cannot draw batches (got batch_size={batch_size!r})"
+        )
 
     params = model.parameters()
     schedule = None
     if optimizer is None:
         optimizer = SGD(params, lr=1.0)
         schedule = LinearLR(optimizer, 1.0, 0.1, total_steps=steps)
-    loss_fn = LOSSES[loss]
+    compiled = compile_loss(model, X, y, loss=loss, alpha=alpha) if compile else None
     rng = random.Random(seed)
     indices = list(range(len(X)))
     history = History()
     show = sys.stderr.isatty() if progress is None else bool(progress)
     bar = tqdm(range(steps), desc="training", disable=not show, leave=False)
     for _ in bar:
-        batch = indices if batch_size is None else rng.sample(indices, min(batch_size, len(X)))
-        outputs = [model(X[i]) for i in batch]
-        labels = [y[i] for i in batch]
-        total = loss_fn(outputs, labels)
-        if alpha:
-            total = total + alpha * engine.sum([p * p for p in params])
-        optimizer.zero_grad()
-        total.backward()
+        if compiled is not None:
+            optimizer.zero_grad()
+            value = compiled()
+            outputs: Sequence[Output] = compiled.outputs
+            labels = list(y)
+        else:
+            batch = indices if batch_size is None else rng.sample(indices, min(batch_size, len(X)))
+            outputs = [model(X[i]) for i in batch]
+            labels = [y[i] for i in batch]
+            total = training_loss(outputs, labels, params, loss_fn, alpha)
+            optimizer.zero_grad()
+            total.backward()
+            value = total.data
         optimizer.step()
         if schedule is not None:
             schedule.step()
-        history.loss.append(total.data)
+        history.loss.append(value)
         history.accuracy.append(accuracy(outputs, labels, loss))
-        bar.set_postfix(loss=f"{total.data:.4f}", accuracy=f"{history.accuracy[-1]:.0%}")
+        bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{history.accuracy[-1]:.0%}")
     return history
 
 
