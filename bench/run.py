@@ -18,9 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.engines import Engine, available
+from bench.engines import ChainruleCompiled, Engine, available, moons_loss
 
 Result = dict[str, Any]
+ENGINE_COMPILED = ChainruleCompiled.name
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float | None, str | None]:
@@ -101,6 +102,32 @@ def check_moons_agree(engines: list[Engine], samples: int) -> dict[str, float]:
     return gaps
 
 
+def compile_cost(samples: int, repeats: int) -> Result:
+    """Seconds to build the moons step's graph and to compile it (medians), and the break-even.
+
+    Compiling pays for itself after ``compile / (engine step - compiled step)`` steps.
+    """
+    import engine
+    import nn
+
+    weights, _, X, y = moons_data(samples)
+    builds, compiles = [], []
+    for _ in range(repeats):
+        model = nn.MLP(2, [len(layer) for layer in weights], seed=0)
+        gc.collect()
+        start = time.perf_counter()
+        loss = moons_loss(engine, nn, model, X, y, 1e-4)
+        built = time.perf_counter()
+        graph = engine.compile(loss, model.parameters())
+        compiles.append(time.perf_counter() - built)
+        builds.append(built - start)
+    return {
+        "build_s": statistics.median(builds),
+        "compile_s": statistics.median(compiles),
+        "source_lines": graph.source.count("\n"),
+    }
+
+
 def memory(engine: Engine, nodes: int) -> Result:
     """Bytes per node kept by a graph of binary products and sums, and what is left after it."""
     if "memory" not in engine.workloads:
@@ -139,6 +166,12 @@ def run(quick: bool, repeats: int) -> Result:
     report["moons_step"] = interleaved(
         engines, lambda e: e.moons(weights, biases, X, y, 1e-4), repeats
     )
+    cost = compile_cost(samples, repeats)
+    steps = report["moons_step"]
+    if all(steps.get(name, {}).get("status") == "ok" for name in ("chainrule", ENGINE_COMPILED)):
+        saved = steps["chainrule"]["median_s"] - steps[ENGINE_COMPILED]["median_s"]
+        cost["break_even_steps"] = (cost["build_s"] + cost["compile_s"]) / saved
+    report["compile"] = cost
     chain: dict[str, Result] = {e.name: {} for e in engines}
     for depth in depths:
         reps = repeats if depth < 1_000_000 else max(1, min(repeats, 3))
@@ -156,7 +189,7 @@ def run(quick: bool, repeats: int) -> Result:
     report["chain_depth"] = {"depths": depths, "results": chain}
     ws = [0.5 + (i % 7) / 10 for i in range(pairs)]
     xs = [1.0 - (i % 5) / 10 for i in range(pairs)]
-    report["wide_sum"] = interleaved(engines, lambda e: lambda: e.wide_sum(ws, xs), repeats)
+    report["wide_sum"] = interleaved(engines, _wide_sum_job(ws, xs), repeats)
     report["memory"] = {e.name: memory(e, nodes) for e in engines}
     report["sizes"] = {"samples": samples, "depths": depths, "pairs": pairs, "memory_nodes": nodes}
     return report
@@ -217,6 +250,16 @@ def markdown(report: Result) -> str:
         f"moons_step ({report['sizes']['samples']} points, MLP(2, [16, 16, 1]))",
         report["moons_step"],
     )
+    cost = report["compile"]
+    lines.append("### compiling the moons step (engine.compile)\n")
+    lines.append("| build the graph (ms) | compile it (ms) | lines of code | pays off after |")
+    lines.append("| ---: | ---: | ---: | ---: |")
+    even = cost.get("break_even_steps")
+    lines.append(
+        f"| {cost['build_s'] * 1e3:.1f} | {cost['compile_s'] * 1e3:.1f} | {cost['source_lines']} "
+        f"| {'-' if even is None else f'{even:.1f} steps'} |"
+    )
+    lines.append("")
     depths = report["chain_depth"]["depths"]
     lines.append("### chain_depth: relu(y * 1.0001 + 0.0001), N times, then backward (ms)\n")
     lines.append("| engine | " + " | ".join(f"N = {d:,}" for d in depths) + " |")

@@ -29,7 +29,16 @@ def test_the_benchmark_runs_and_writes_its_report(
     assert report["memory"]["chainrule"]["bytes_per_node"] > 0
     assert abs(report["memory"]["chainrule"]["bytes_left"]) < 1024  # the graph's memory came back
     ET.fromstring((tmp_path / "scaling.svg").read_bytes())
-    assert "| chainrule |" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "| chainrule |" in out
+    # the compiled engine runs the moons step only, and its compile cost has its own table
+    compiled = "chainrule (compiled)"
+    assert report["moons_step"][compiled]["status"] == "ok"
+    assert report["wide_sum"][compiled]["status"] == "not applicable"
+    cost = report["compile"]
+    assert cost["build_s"] > 0 and cost["compile_s"] > 0 and cost["source_lines"] > 100
+    assert cost["break_even_steps"] > 0
+    assert "### compiling the moons step" in out
 
 
 def test_micrograd_is_a_peer_and_its_recursion_crash_is_recorded(tmp_path: Path) -> None:
