@@ -4,12 +4,14 @@ Run it with ``./scripts/demo``. Part 1 builds ``y = tanh(x*w + b)``, walks the
 backward pass node by node printing each chain-rule product, and checks the result
 against ``backward()``, ``engine.grad`` and a second derivative. Part 2 trains
 ``MLP(2, [16, 16, 1])`` on two moons as micrograd's demo does, and prints the error
-signal of every layer for one example, from the seed's layer-wise algorithm. Part 3
+signal of every layer for one example, from the seed's layer-wise algorithm; then it
+trains again on compiled code (``engine.compile``) and compares the losses. Part 3
 draws pictures into the output folder (``out/`` unless a folder is given).
 """
 
 import math
 import sys
+import time
 from pathlib import Path
 
 import engine
@@ -83,8 +85,11 @@ def score(model: nn.MLP, x: list[float]) -> Value:
     return out
 
 
-def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
-    """Part 2: micrograd's demo: 100 points, hinge loss + L2, SGD with linear decay, 100 steps."""
+def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History, float]:
+    """Part 2: micrograd's demo: 100 points, hinge loss + L2, SGD with linear decay, 100 steps.
+
+    Returns the model, the data, the history and the seconds the 100 steps took.
+    """
     print("\nPart 2. Training MLP(2, [16, 16, 1]) on two moons, as micrograd's demo does")
     X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1337)
@@ -92,6 +97,7 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
     optimizer = nn.SGD(params, lr=1.0)
     schedule = nn.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_steps=100)
     history = nn.History()
+    start = time.perf_counter()
     for step in range(100):
         scores = [score(model, x) for x in X]
         loss = nn.hinge_loss(scores, y) + 1e-4 * engine.sum([p * p for p in params])
@@ -104,6 +110,7 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
         history.accuracy.append(accuracy / len(y))
         if step % 10 == 0 or step == 99:
             print(f"  step {step:3d}  loss {loss.data:.4f}  accuracy {accuracy / len(y):.0%}")
+    seconds = time.perf_counter() - start
 
     example = X[0]
     output = score(model, example)
@@ -126,7 +133,36 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History]:
         shown = " ".join(f"{d + 0.0:+.3f}" for d in delta)
         print(f"  layer {layer} ({len(delta):2d} neurons): {shown}")
     print(f"  its weight gradients differ from the engine's backward() by at most {gap:.1e}")
-    return model, X, y, history
+    return model, X, y, history, seconds
+
+
+def train_compiled(history: nn.History, engine_seconds: float) -> str:
+    """Part 2, again: the same 100 steps on compiled code; return the generated source."""
+    print("\nThe same 100 steps on compiled code: the graph recorded once (nn.compile_loss)")
+    X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+    start = time.perf_counter()
+    loss_fn = nn.compile_loss(model, X, y, loss="hinge", alpha=1e-4)
+    compiled_in = time.perf_counter() - start
+    optimizer = nn.SGD(model.parameters(), lr=1.0)
+    schedule = nn.LinearLR(optimizer, start_factor=1.0, end_factor=0.1, total_steps=100)
+    losses = []
+    start = time.perf_counter()
+    for _ in range(100):
+        optimizer.zero_grad()
+        losses.append(loss_fn())
+        optimizer.step()
+        schedule.step()
+    seconds = time.perf_counter() - start
+    gap = max(abs(a - b) for a, b in zip(losses, history.loss, strict=True))
+    lines = loss_fn.graph.source.count("\n")
+    print(f"  compiled in {compiled_in * 1e3:.0f} ms: {lines} lines of Python for {len(X)} samples")
+    print(f"  the 100 losses differ from the engine's by at most {gap:.1e}")
+    print(
+        f"  {seconds / 100 * 1e3:.1f} ms per step against {engine_seconds / 100 * 1e3:.1f} ms "
+        f"building the graph each step ({engine_seconds / seconds:.0f} times faster)"
+    )
+    return loss_fn.graph.source
 
 
 def pictures(
@@ -153,8 +189,12 @@ def pictures(
 def main(argv: list[str]) -> None:
     """Run the three parts; the first argument, if any, is the output folder."""
     chain_rule()
-    model, X, y, history = train_moons()
-    pictures(Path(argv[0]) if argv else Path("out"), model, X, y, history)
+    model, X, y, history, seconds = train_moons()
+    source = train_compiled(history, seconds)
+    out = Path(argv[0]) if argv else Path("out")
+    pictures(out, model, X, y, history)
+    (out / "moons_step.py").write_text(source)
+    print(f"  {out / 'moons_step.py'} (the compiled step's code)")
 
 
 if __name__ == "__main__":
