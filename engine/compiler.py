@@ -24,6 +24,9 @@ from engine.value import Value, _number
 _KNOWN = frozenset(ops.TABLE)
 _COMMENT_AT = 44  # the column where comments start, when the code leaves room
 _LABEL_CHARS = 40  # longer labels are cut in comments
+# A wider sum or dot is a call on a list: Python's compiler recurses into a long chain of
+# + and would run out of stack on thousands of terms.
+_INLINE_OPERANDS = 64
 
 
 class Result(NamedTuple):
@@ -304,7 +307,7 @@ class _Writer:
     def _forward(self, node: Value, indent: int) -> None:
         op = node._op
         operands = [self.read(p) for p in node.parents]
-        if op in ops.INLINE:
+        if op in ops.INLINE and len(operands) <= _INLINE_OPERANDS:
             if op.arity == 0:
                 value = trace(lambda: op.forward(operands))
             else:
@@ -331,10 +334,9 @@ class _Writer:
         else:
             local = trace(lambda: op.local(operands[0], operands[1], out, code_math))
         g = Expr(self.grad(node))
-        if op is ops.DOT and len(node.parents) > 2:
-            # A dot product's local derivatives are its operands, and they are all
-            # finite when its value is: then a zero gradient passes on exact zeros,
-            # and the whole step can be skipped (an inactive ReLU's inputs, say).
+        if op.skips_zero and len(node.parents) > 2:
+            # As the engine does: its local derivatives are finite when its value is,
+            # so a zero gradient (behind an inactive ReLU, say) passes on exact zeros.
             fresh = [
                 p for p in dict.fromkeys(node.parents) if p in self.varies and p not in assigned
             ]

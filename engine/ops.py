@@ -37,10 +37,15 @@ class Op:
     """One operation: its name, its forward rule and its local derivatives.
 
     ``arity`` is 1 or 2 for fixed operands, 0 for n-ary operations, whose
-    ``forward`` and ``local`` take the operands as one sequence.
+    ``forward`` and ``local`` take the operands as one sequence. ``skips_zero``
+    says that the local derivatives are finite whenever the result is: then a zero
+    gradient passes on nothing but exact zeros, and its chain-rule step is skipped.
     """
 
-    __slots__ = ("arity", "at_floats", "at_values", "chain", "fmt", "forward", "local", "name")
+    __slots__ = (
+        *("arity", "at_floats", "at_values", "chain", "fmt", "forward", "local", "name"),
+        "skips_zero",
+    )
 
     def __init__(
         self,
@@ -49,6 +54,8 @@ class Op:
         forward: Callable[..., float],
         local: Callable[..., Derivatives],
         fmt: str = "",
+        *,
+        skips_zero: bool = False,
     ) -> None:
         self.name = name
         self.arity = arity
@@ -60,7 +67,8 @@ class Op:
         # Values themselves (create_graph). Made once per operation, not per node.
         self.at_floats, self.at_values = _appliers(arity, local)
         # The backward pass's step at a node: grads[parent] += grad * local derivative.
-        self.chain = _chain_rule(arity, local)
+        self.skips_zero = skips_zero
+        self.chain = _chain_rule(arity, local, skips_zero)
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
@@ -88,7 +96,7 @@ def _appliers(
 ChainRule = Callable[[Any, float, dict[Any, float]], None]
 
 
-def _chain_rule(arity: int, local: Callable[..., Derivatives]) -> ChainRule:
+def _chain_rule(arity: int, local: Callable[..., Derivatives], skips_zero: bool) -> ChainRule:
     # Written out per arity: the backward pass runs this once per node, so it
     # unpacks the operands directly instead of looping over them.
     if arity == 1:
@@ -113,7 +121,12 @@ def _chain_rule(arity: int, local: Callable[..., Derivatives]) -> ChainRule:
         for p, d in zip(parents, local(list(map(data_of, parents)), n.data, ieee), strict=False):
             grads[p] += g * d
 
-    return nary
+    def nary_skipping_zero(n: Any, g: float, grads: dict[Any, float]) -> None:
+        # x - x is 0.0 for a finite x, nan for inf and nan.
+        if g != 0.0 or n.data - n.data != 0.0:
+            nary(n, g, grads)
+
+    return nary_skipping_zero if skips_zero else nary
 
 
 def _relu(x: float) -> float:
@@ -192,9 +205,10 @@ SOFTPLUS   = Op("softplus",   1, ieee.softplus, lambda x, out, m, beta, threshol
 
 # N-ary operations: local(xs, out, m) -> one derivative per operand.
 SUM       = Op("sum",       0, add_all,    lambda xs, out, m: [1.0] * len(xs))
-# The operands are w_1..w_n then x_1..x_n; d/dw_i = x_i and d/dx_i = w_i.
+# The operands are w_1..w_n then x_1..x_n; d/dw_i = x_i and d/dx_i = w_i. A finite sum
+# of products has finite factors, so with a zero gradient every term is an exact zero.
 DOT       = Op("dot",       0, dot,        lambda xs, out, m: [
-    *xs[len(xs) // 2:], *xs[:len(xs) // 2]])
+    *xs[len(xs) // 2:], *xs[:len(xs) // 2]], skips_zero=True)
 # d/dx_i logsumexp(x) = softmax(x)_i = exp(x_i - out).
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp, lambda xs, out, m: [m.exp(x - out) for x in xs])
 # fmt: on
