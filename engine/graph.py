@@ -35,11 +35,13 @@ def topological_order(root: N) -> list[N]:
         elif node not in seen:
             seen.add(node)
             parents = node.parents
-            if parents:
-                stack.append((node, True))
-                for parent in reversed(parents):
-                    if parent not in seen:
-                        stack.append((parent, False))  # type: ignore[arg-type]
-            else:  # a leaf has nothing to wait for
+            # A node whose parents are all seen goes straight into the order: in a DAG
+            # a seen parent is already there (were it still on the stack, it would
+            # depend on this node). Leaves take this path too, and so does most of a
+            # batch, whose parameters are seen from the first sample on.
+            if seen.issuperset(parents):
                 order.append(node)
+            else:
+                stack.append((node, True))
+                stack += [(p, False) for p in reversed(parents) if p not in seen]  # type: ignore[misc]
     return order
