@@ -36,6 +36,7 @@ EXAMPLES = f"""\
 examples:
   python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
   python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html
+  python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html --code
   python -m viz graph "x*x + sin(x)" x=0.5 -o slide.png --theme dark --font-size 16
   python -m viz graph "leaky_relu(a*b - 1, 0.1)" a=2 b=0.3 --rankdir TB -o g.pdf
   python -m viz graph "logsumexp(a, b, c)" a=1 b=2 c=3 | dot -Tsvg > g.svg
@@ -106,6 +107,11 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
         "--explorer", metavar="PAGE.html", help="write the backward-pass explorer page here"
     )
     graph.add_argument(
+        "--code",
+        action="store_true",
+        help="with --explorer: show the pass as the Python engine.compile writes, beside the graph",
+    )
+    graph.add_argument(
         "--rankdir", choices=RANKDIRS, default="LR", help="layout direction (default: LR)"
     )
     graph.add_argument(
@@ -164,6 +170,8 @@ def _parse_arguments(arguments: list[str]) -> argparse.Namespace:
         graph.error("the following arguments are required: EXPR")
     args.expression, args.variables = positionals[0], positionals[1:]
     args.command = "graph"
+    if args.code and not args.explorer:
+        graph.error("--code needs --explorer PAGE.html: the code shows in the explorer page")
     return args
 
 
@@ -222,7 +230,7 @@ def _graph(args: argparse.Namespace) -> int:
             except ImportError as e:
                 return _error(f"the explorer is not available: {e}", RUNTIME_ERROR, written)
             target = args.explorer
-            explorer(root, args.explorer, **options)
+            explorer(root, args.explorer, code=args.code, **options)
             written.append(f"{target} (the backward-pass explorer)")
     except GraphvizNotFoundError as e:
         return _error(str(e), RUNTIME_ERROR, written)

@@ -17,6 +17,7 @@ from typing import Any
 
 import engine
 from engine import Value
+from viz import code_view
 from viz.graph import draw_dot
 from viz.output import pipe, write_atomically
 
@@ -66,13 +67,16 @@ def explorer(
     *,
     number_format: str = ".4f",
     title: str = "Backward pass explorer",
+    code: bool = False,
     **draw_options: Any,
 ) -> Path:
     """Write the explorer page for ``root`` to ``path`` (one HTML file) and return the path.
 
     ``draw_options`` go to :func:`viz.draw_dot` (``rankdir``, ``theme``,
     ``font_size``, ``parameters``, ...). No Value's ``.grad`` is touched: the
-    page computes the gradients it shows, in the engine's order.
+    page computes the gradients it shows, in the engine's order. With ``code``,
+    a panel beside the graph shows the pass as the Python ``engine.compile``
+    writes, and marks each step's lines.
     """
     if not isinstance(root, Value):
         raise TypeError(f"explorer: root must be a Value, got {type(root).__name__}")
@@ -84,13 +88,18 @@ def explorer(
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
     steps = backward_steps(root)
     root_name = steps[0]["name"]
-    data = {"root": root_name, "format": number_format, "steps": steps}
+    data: dict[str, Any] = {"root": root_name, "format": number_format, "steps": steps}
+    if code:
+        data["code"] = code_view.code_data(root)
     page = _PAGE.format(
         title=_html(title),
         svg=svg,
         data=_script_json(data),
-        style=_STYLE,
+        style=_STYLE + (code_view.STYLE if code else ""),
         script=_SCRIPT,
+        main=' class="with-code"' if code else "",
+        code=code_view.SECTION if code else "",
+        code_script=f"<script>{code_view.SCRIPT}</script>\n" if code else "",
     )
     write_atomically(target, page.encode("utf-8"))
     return target
@@ -140,17 +149,17 @@ _PAGE = """<!DOCTYPE html>
     <button id="last" title="Last step (End)">Last &#x00BB;</button>
   </nav>
 </header>
-<main>
+<main{main}>
   <section id="panel" aria-live="polite">
     <p id="node"></p>
     <p id="formula"></p>
     <p id="hint"></p>
   </section>
   <section id="graph">{svg}</section>
-</main>
+{code}</main>
 <script type="application/json" id="steps">{data}</script>
 <script>{script}</script>
-</body>
+{code_script}</body>
 </html>
 """
 
