@@ -171,7 +171,7 @@ def pictures(
     """Part 3: the neuron's graph, its backward-pass explorer, the boundary and the curves."""
     out.mkdir(parents=True, exist_ok=True)
     root, (_, w, b) = neuron()
-    page = viz.explorer(root, out / "explorer.html", parameters=[w, b])
+    page = viz.explorer(root, out / "explorer.html", parameters=[w, b], code=True)
     root.backward()
     written = [
         viz.save_svg(root, out / "neuron.svg", parameters=[w, b]),
