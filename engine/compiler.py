@@ -123,6 +123,8 @@ def compile(  # noqa: A001 - engine.compile is the contract
 
     With ``loops`` (the default), an n-ary node whose operands are copies of one
     piece of graph (the same model on each sample) runs that piece as a loop.
+    Anything else is one line per node, and Python compiles a function of a
+    hundred thousand lines in seconds, so compile graphs that repeat.
     ``watch`` lists nodes whose values :meth:`CompiledGraph.run` also returns.
 
     >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
