@@ -37,7 +37,10 @@ def test_every_engine_import_is_standard_library_or_engine() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["engine", "engine.value", "engine.fused", "engine.gradients", "engine.gradient_check"],
+    [
+        *("engine", "engine.value", "engine.fused", "engine.gradients", "engine.gradient_check"),
+        "engine.compiler",
+    ],
 )
 def test_docstring_examples_run(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module))
