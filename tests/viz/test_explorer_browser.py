@@ -1,8 +1,6 @@
 """The explorer in a real headless Chromium: no errors, no network, stepping, right numbers."""
 
-import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,25 +9,9 @@ import pytest
 import engine
 import viz
 from engine import Value
+from tests.viz.conftest import open_page
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-sync_api = pytest.importorskip("playwright.sync_api")
-pytestmark = [
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
-    pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing"),
-]
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 
 
 def neuron() -> tuple[Value, list[Value]]:
@@ -46,18 +28,7 @@ def test_stepping_highlights_each_node_and_shows_the_engines_numbers(
 ) -> None:
     y, _ = neuron()
     order = engine.topological_order(y)
-    path = viz.explorer(y, tmp_path / "page.html")
-    page = browser.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-
-    def no_network(route: Any) -> None:
-        problems.append(f"network request: {route.request.url}")
-        route.abort()
-
-    page.route(re.compile(r"^(?!file:|data:)"), no_network)
-    page.goto(path.as_uri())
+    page, problems = open_page(browser, viz.explorer(y, tmp_path / "page.html"))
 
     def shown() -> tuple[str, str, str]:
         node = page.evaluate("document.body.dataset.node")

@@ -1,8 +1,6 @@
 """The explorer's code panel: the generated Python beside the graph, each step's lines marked."""
 
-import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +9,10 @@ import pytest
 import engine
 import viz
 from engine import Value
+from tests.viz.conftest import open_page
 from tests.viz.test_explorer import page_data
 from viz.cli import main as cli
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 pytestmark = needs_dot
 
@@ -85,36 +83,13 @@ def test_the_command_line_writes_the_panel_and_wants_explorer_for_code(
     assert error[-1].startswith("viz: error: --code needs --explorer")
 
 
-# -- in a browser ----------------------------------------------------------------------
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+# -- in a browser (the fixture is in conftest.py) ---------------------------------------
 
 
 def test_stepping_marks_each_nodes_lines_in_the_code(browser: Any, tmp_path: Path) -> None:
     root = neuron()
     data = page_data(viz.explorer(root, tmp_path / "page.html", code=True))
-    page = browser.new_page()
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-
-    def no_network(route: Any) -> None:
-        problems.append(f"network request: {route.request.url}")
-        route.abort()
-
-    page.route(re.compile(r"^(?!file:|data:)"), no_network)
-    page.goto((tmp_path / "page.html").as_uri())
+    page, problems = open_page(browser, tmp_path / "page.html")
 
     def marked(cls: str) -> list[int]:
         numbers = page.eval_on_selector_all(
