@@ -201,7 +201,7 @@ class _Writer:
         self.lines: list[tuple[str, int, int]] = []
         self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}
         self.scope: dict[Value, Expr] = {}  # the constants a loop body reads as variables
-        self.owner: dict[Value, Repeat] = {}
+        self.looped: set[Value] = set()  # the nodes a loop computes
         self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
         # For each loop: the numbers its backward lines read, and those lines.
         self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int, int]]]] = {}
@@ -249,8 +249,7 @@ class _Writer:
     def write(self, repeats: list[Repeat]) -> None:
         for repeat in repeats:
             for piece in repeat.pieces:
-                for node in piece:
-                    self.owner[node] = repeat
+                self.looped.update(piece)
         output = self.order[-1]
         for text in (
             '"""Forward and backward pass of one graph, written by engine.compile.',
@@ -269,7 +268,7 @@ class _Writer:
         self.emit(1, "# forward: each node from its operands")
         fan_ins = {repeat.fan_in: repeat for repeat in repeats}
         for node in self.order:
-            if node in self.varies and node.parents and node not in self.owner:
+            if node in self.varies and node.parents and node not in self.looped:
                 if node in fan_ins:
                     self._loop_forward(fan_ins[node])
                 else:
@@ -281,7 +280,7 @@ class _Writer:
             self.emit(1, f"{self.grad(output)} = 1.0")
             assigned.add(output)
         for node in reversed(self.order):
-            if node in self.varies and node.parents and node not in self.owner:
+            if node in self.varies and node.parents and node not in self.looped:
                 if node in fan_ins:
                     self._loop_backward(fan_ins[node])
                 else:
