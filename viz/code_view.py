@@ -38,8 +38,11 @@ SECTION = """<section id="code">
 STYLE = """
 main.with-code { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); }
 main.with-code #panel { grid-column: 1 / -1; }
-@media (max-width: 900px) { main.with-code { grid-template-columns: minmax(0, 1fr); } }
 #code { padding: 0.6rem 1rem; border-left: 1px solid #e5e7eb; min-width: 0; }
+@media (max-width: 900px) {
+  main.with-code { grid-template-columns: minmax(0, 1fr); }
+  #code { border-left: 0; border-top: 1px solid #e5e7eb; }
+}
 #code h2 { font-size: 1.05rem; margin: 0.2rem 0 0.4rem; }
 #code .legend span { padding: 0 0.4rem; margin-right: 0.6rem; }
 #source { font: 0.85rem/1.35 "DejaVu Sans Mono", Menlo, Consolas, monospace; margin: 0;
@@ -80,8 +83,10 @@ SCRIPT = """
     document.body.dataset.feeding = feeding.join(",");
     const marked = own.concat(feeding);
     if (marked.length) {
+      // The first marked line a third of the way down the panel; only the panel scrolls.
       const first = rows[Math.min(...marked) - 1];
-      source.scrollTop = first.offsetTop - source.offsetTop - source.clientHeight / 3;
+      const offset = first.getBoundingClientRect().top - source.getBoundingClientRect().top;
+      source.scrollTop += offset - source.clientHeight / 3;
     }
   }
   new MutationObserver(highlight).observe(document.body, { attributeFilter: ["data-step"] });
