@@ -86,8 +86,7 @@ class Chainrule(Engine):
         optimizer = nn.SGD(params, lr=0.1)
 
         def step() -> tuple[float, list[float]]:
-            scores = [model(x) for x in X]
-            loss = nn.hinge_loss(scores, y) + alpha * engine.sum([p * p for p in params])
+            loss = moons_loss(engine, nn, model, X, y, alpha)
             optimizer.zero_grad()
             loss.backward()
             grads = [p.grad for p in params]
@@ -142,9 +141,12 @@ class ChainruleCompiled(Engine):
 def moons_loss(
     engine: Any, nn: Any, model: Any, X: list[list[float]], y: list[int], alpha: float
 ) -> Any:
-    """Build the moons step's graph: the hinge loss of ``model`` on every point, plus L2."""
+    """Build the moons step's graph: the hinge loss of ``model`` on every point, plus L2.
+
+    The L2 term ``sum(p * p)`` is written as this project writes it, one ``dot`` node.
+    """
     params = model.parameters()
-    return nn.hinge_loss([model(x) for x in X], y) + alpha * engine.sum([p * p for p in params])
+    return nn.hinge_loss([model(x) for x in X], y) + alpha * engine.dot(params, params)
 
 
 class Micrograd(Engine):

@@ -6,6 +6,7 @@ from engine import ops
 from engine.value import Value, as_value, nary
 
 _ONLY_VALUES = {Value}
+_SEQUENCES = (list, tuple)
 
 
 def _operands(values: Iterable[Value | float], name: str) -> tuple[Value, ...]:
@@ -35,20 +36,33 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - engine.sum is
     return nary(ops.SUM, _operands(values, "values"))
 
 
-def dot(ws: Sequence[Value | float], xs: Sequence[Value | float]) -> Value:
-    """Return ``sum(w_i * x_i)`` as ONE node whose parents are ``w_1..w_n, x_1..x_n``.
+def dot(
+    ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float | None = None
+) -> Value:
+    """Return ``sum(w_i * x_i)``, plus ``bias`` if given, as ONE node.
 
-    The local derivative by ``w_i`` is ``x_i`` and by ``x_i`` is ``w_i``: the
-    neuron's pre-activation in one node.
+    Its parents are ``w_1..w_n, x_1..x_n`` (then ``bias``). The local derivative
+    by ``w_i`` is ``x_i``, by ``x_i`` is ``w_i`` and by the bias 1: a neuron's
+    pre-activation ``w.x + b`` in one node, whose op reads ``dot+b``.
 
     >>> dot([Value(2.0), Value(3.0)], [4, 5]).data
     23.0
+    >>> dot([Value(2.0), Value(3.0)], [4, 5], bias=0.5).op
+    'dot+b'
     """
+    op = ops.DOT if bias is None else ops.DOT_PLUS
+    if type(ws) in _SEQUENCES and type(xs) in _SEQUENCES and len(ws) == len(xs):
+        # A neuron's usual call, with one check at C speed for all its operands.
+        parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)
+        if set(map(type, parents)) <= _ONLY_VALUES:
+            return nary(op, parents)  # type: ignore[arg-type]  # all Values, just checked
     w = _operands(ws, "ws")
     x = _operands(xs, "xs")
     if len(w) != len(x):
         raise ValueError(f"dot: ws and xs must have the same length, got {len(w)} and {len(x)}")
-    return nary(ops.DOT, w + x)
+    if bias is None:
+        return nary(op, w + x)
+    return nary(op, (*w, *x, as_value(bias, "bias")))
 
 
 def logsumexp(values: Iterable[Value | float]) -> Value:

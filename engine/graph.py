@@ -25,13 +25,13 @@ def topological_order(root: N) -> list[N]:
     """
     order: list[N] = []
     seen: set[N] = set()
-    # Each entry is (node, expanded). A node is expanded once, pushing its parents
-    # above itself; when it comes back up, every parent is in the order already.
-    stack: list[tuple[N, bool]] = [(root, False)]
+    # A node is expanded once: it goes back on the stack under a None marker, its
+    # unseen parents above it. When the marker comes up, every parent is in the order.
+    stack: list[N | None] = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = stack.pop()
+        if node is None:
+            order.append(stack.pop())  # type: ignore[arg-type]
         elif node not in seen:
             seen.add(node)
             parents = node.parents
@@ -42,6 +42,7 @@ def topological_order(root: N) -> list[N]:
             if seen.issuperset(parents):
                 order.append(node)
             else:
-                stack.append((node, True))
-                stack += [(p, False) for p in reversed(parents) if p not in seen]  # type: ignore[misc]
+                stack.append(node)
+                stack.append(None)
+                stack += [p for p in reversed(parents) if p not in seen]  # type: ignore[misc]
     return order

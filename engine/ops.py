@@ -29,9 +29,6 @@ from engine import ieee, value_math
 # Local derivatives are floats on the fast path and Values under create_graph.
 Derivatives = Sequence[Any]
 
-data_of = operator.attrgetter("data")
-"""A node's number; mapped over operands at C speed."""
-
 
 class Op:
     """One operation: its name, its forward rule and its local derivatives.
@@ -88,7 +85,7 @@ def _appliers(
             lambda n: local(n.parents[0], n.parents[1], n, value_math),
         )
     return (
-        lambda n: local(list(map(data_of, n.parents)), n.data, ieee),
+        lambda n: local([p.data for p in n.parents], n.data, ieee),
         lambda n: local(n.parents, n, value_math),
     )
 
@@ -118,13 +115,15 @@ def _chain_rule(arity: int, local: Callable[..., Derivatives], skips_zero: bool)
 
     def nary(n: Any, g: float, grads: dict[Any, float]) -> None:
         parents = n.parents
-        for p, d in zip(parents, local(list(map(data_of, parents)), n.data, ieee), strict=False):
+        for p, d in zip(parents, local([p.data for p in parents], n.data, ieee), strict=False):
             grads[p] += g * d
 
     def nary_skipping_zero(n: Any, g: float, grads: dict[Any, float]) -> None:
         # x - x is 0.0 for a finite x, nan for inf and nan.
         if g != 0.0 or n.data - n.data != 0.0:
-            nary(n, g, grads)
+            parents = n.parents
+            for p, d in zip(parents, local([p.data for p in parents], n.data, ieee), strict=False):
+                grads[p] += g * d
 
     return nary_skipping_zero if skips_zero else nary
 
@@ -165,6 +164,13 @@ def dot(factors: Sequence[float]) -> float:
     """Return ``0.0 + w_1*x_1 + ... + w_n*x_n`` from ``w_1..w_n, x_1..x_n``, left to right."""
     n = len(factors) // 2
     return _left_to_right(map(operator.mul, factors[:n], factors[n:]), 0.0)  # type: ignore[no-any-return]
+
+
+def dot_plus(factors: Sequence[float]) -> float:
+    """Return ``dot(w_1..w_n, x_1..x_n) + b`` from ``w_1..w_n, x_1..x_n, b``."""
+    n = len(factors) // 2
+    products = map(operator.mul, factors[:n], factors[n:-1])
+    return _left_to_right(products, 0.0) + factors[-1]  # type: ignore[no-any-return]
 
 
 def _no_derivatives(*args: Any) -> Derivatives:
@@ -209,6 +215,9 @@ SUM       = Op("sum",       0, add_all,    lambda xs, out, m: [1.0] * len(xs))
 # of products has finite factors, so with a zero gradient every term is an exact zero.
 DOT       = Op("dot",       0, dot,        lambda xs, out, m: [
     *xs[len(xs) // 2:], *xs[:len(xs) // 2]], skips_zero=True)
+# A neuron's pre-activation w.x + b: DOT's operands, then b, whose derivative is 1.
+DOT_PLUS  = Op("dot+b",     0, dot_plus,   lambda xs, out, m: [
+    *xs[len(xs) // 2:-1], *xs[:len(xs) // 2], 1.0], skips_zero=True)
 # d/dx_i logsumexp(x) = softmax(x)_i = exp(x_i - out).
 LOGSUMEXP = Op("logsumexp", 0, _logsumexp, lambda xs, out, m: [m.exp(x - out) for x in xs])
 # fmt: on
@@ -234,6 +243,7 @@ TABLE = (
     SOFTPLUS,
     SUM,
     DOT,
+    DOT_PLUS,
     LOGSUMEXP,
 )
 """Every operation a node can have (leaves aside), in the order of the table above."""
@@ -241,4 +251,4 @@ TABLE = (
 # Forward rules that are plain expressions of their operands (operators, comparisons,
 # conditionals; no calls that can raise): compiled code writes them out in place.
 # The others, which catch math's exceptions, are called by name.
-INLINE = frozenset({ADD, SUB, MUL, NEG, ABS, RELU, LEAKY_RELU, SUM, DOT})
+INLINE = frozenset({ADD, SUB, MUL, NEG, ABS, RELU, LEAKY_RELU, SUM, DOT, DOT_PLUS})

@@ -240,7 +240,7 @@ def _binary(op: Op, a: Operand, b: Operand) -> Value:
 
 def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     """Make the node of an n-ary operation (``engine.sum``, ``dot``, ``logsumexp``)."""
-    return _node(op, parents, op.forward(list(map(ops.data_of, parents))), ())
+    return _node(op, parents, op.forward([p.data for p in parents]), ())
 
 
 # -- turning operands into numbers and Values -----------------------------------------

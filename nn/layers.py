@@ -44,7 +44,7 @@ def _rng(seed: int | random.Random | None) -> random.Random:
 
 
 class Neuron(Module):
-    """One neuron: ``activation(w . x + b)``, three graph nodes however many inputs.
+    """One neuron: ``activation(w . x + b)``, two graph nodes however many inputs.
 
     ``seed`` is an int (the same weights on every machine), a ``random.Random``
     to draw from (how a Layer shares one stream), or None.
@@ -74,7 +74,7 @@ class Neuron(Module):
         """Return the neuron's output for the inputs ``x`` (``nin`` numbers or Values)."""
         if len(x) != self.nin:
             raise ValueError(f"{self!r} takes {self.nin} inputs, got {len(x)}")
-        pre = engine.dot(self.w, x) + self.b
+        pre = engine.dot(self.w, x, bias=self.b)
         return pre if self._act is None else self._act(pre)
 
     def __repr__(self) -> str:

@@ -117,8 +117,9 @@ def training_loss(
     """Return ``loss(outputs, labels) + alpha * sum(p * p)``, micrograd's L2-regularised loss.
 
     ``outputs`` holds the model's output per sample: a Value, or a list of Values.
+    The sum of squares is one ``dot`` node of the parameters with themselves.
     """
     total = loss(outputs, labels)
     if alpha:
-        total = total + alpha * engine.sum([p * p for p in params])
+        total = total + alpha * engine.dot(params, params)
     return total

@@ -3,11 +3,12 @@
 import math
 import random
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
 
+import engine
 from engine import Value
 from nn.compiled import compile_loss
 from nn.layers import MLP
@@ -66,7 +67,8 @@ def fit(
     optimizer is micrograd's recipe: SGD with lr 1.0 decaying linearly to 0.1
     over the steps. ``batch_size=None`` uses all the data each step; otherwise
     mini-batches are drawn with ``seed``. ``progress=None`` shows a tqdm bar only
-    when stderr is a terminal.
+    when stderr is a terminal. Each step runs with Python's cyclic collector
+    paused (:func:`engine.collector_paused`): the graph is freed as the step ends.
 
     ``compile=True`` records the step's graph once and runs it as generated code
     (:func:`nn.compile_loss`): the same numbers, several times faster. It needs
@@ -103,23 +105,41 @@ def fit(
         if compiled is not None:
             optimizer.zero_grad()
             value = compiled()
-            outputs: Sequence[Output] = compiled.outputs
-            labels = list(y)
+            right = accuracy(compiled.outputs, y, loss)
         else:
             batch = indices if batch_size is None else rng.sample(indices, min(batch_size, len(X)))
-            outputs = [model(X[i]) for i in batch]
-            labels = [y[i] for i in batch]
-            total = training_loss(outputs, labels, params, loss_fn, alpha)
-            optimizer.zero_grad()
-            total.backward()
-            value = total.data
+            # The step's graph has no reference cycles, so reference counting frees it as
+            # the step returns; the collector paused meanwhile would only walk it in vain.
+            with engine.collector_paused():
+                value, right = _graph_step(
+                    model, X, y, batch, params, (loss, loss_fn), alpha, optimizer
+                )
         optimizer.step()
         if schedule is not None:
             schedule.step()
         history.loss.append(value)
-        history.accuracy.append(accuracy(outputs, labels, loss))
-        bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{history.accuracy[-1]:.0%}")
+        history.accuracy.append(right)
+        bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{right:.0%}")
     return history
+
+
+def _graph_step(
+    model: MLP,
+    X: Sequence[Sequence[float]],  # noqa: N803
+    y: Sequence[int],
+    batch: list[int],
+    params: list[Value],
+    loss: tuple[str, Callable[..., Value]],
+    alpha: float,
+    optimizer: Optimizer,
+) -> tuple[float, float]:
+    """Build the batch's graph, run backward; return the loss and the batch's accuracy."""
+    outputs = [model(X[i]) for i in batch]
+    labels = [y[i] for i in batch]
+    total = training_loss(outputs, labels, params, loss[1], alpha)
+    optimizer.zero_grad()
+    total.backward()
+    return total.data, accuracy(outputs, labels, loss[0])
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[int]) -> None:  # noqa: N803

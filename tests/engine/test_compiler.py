@@ -58,6 +58,9 @@ BINARY: dict[str, Callable[[Value, Value], Value]] = {
 NARY: dict[str, Callable[[list[Value]], Value]] = {
     "sum": engine.sum,
     "dot": lambda vs: engine.dot(vs[: len(vs) // 2], vs[len(vs) // 2 : 2 * (len(vs) // 2)]),
+    "dot+b": lambda vs: engine.dot(
+        vs[: len(vs) // 2], vs[len(vs) // 2 : 2 * (len(vs) // 2)], bias=vs[-1] if vs else 1.5
+    ),
     "logsumexp": engine.logsumexp,
 }
 PARAMS: dict[str, st.SearchStrategy[tuple[float, ...]]] = {
@@ -195,6 +198,7 @@ ONE_OF_EACH: dict[str, Callable[[Value, Value], Value]] = {
     "softplus": lambda a, b: a.softplus(beta=2.0, threshold=1.0),
     "sum": lambda a, b: engine.sum([a, b, a, 1.5]),
     "dot": lambda a, b: engine.dot([a, b, 2.0], [b, a, a]),
+    "dot+b": lambda a, b: engine.dot([a, b], [b, 2.0], bias=a),
     "logsumexp": lambda a, b: engine.logsumexp([a, b, 0.0]),
 }
 

@@ -1,4 +1,4 @@
-"""engine.sum, engine.dot, engine.logsumexp: one node for n terms, right derivatives."""
+"""engine.sum, engine.dot (with or without a bias), engine.logsumexp: one node for n terms."""
 
 import math
 
@@ -34,6 +34,36 @@ def test_dot_is_one_node_whose_parents_are_the_2n_factors(ws: list[float], xs: l
     assert [v.grad for v in w] == xs[:n] and [v.grad for v in x] == ws[:n]
     chained = sum((a * b for a, b in zip(w, x, strict=True)), Value(0.0))
     assert close(out.data, chained.data, rel=1e-12, abs_=1e-12)
+
+
+@given(values, values, st.floats(-5, 5), st.floats(-3, 3))
+def test_dot_with_a_bias_is_one_node_and_adds_the_bias_last(
+    ws: list[float], xs: list[float], bias: float, upstream: float
+) -> None:
+    n = min(len(ws), len(xs))
+    w = [Value(v) for v in ws[:n]]
+    x = [Value(v) for v in xs[:n]]
+    b = Value(bias)
+    out = engine.dot(w, x, bias=b)
+    assert out.op == "dot+b" and out.parents == (*w, *x, b)
+    # The same bits as the dot product's node followed by a separate "+ b".
+    assert out.data == (engine.dot(w, x) + b).data
+    (out * upstream).backward()
+    assert [v.grad for v in w] == [upstream * v for v in xs[:n]]
+    assert [v.grad for v in x] == [upstream * v for v in ws[:n]]
+    assert b.grad == upstream
+
+
+def test_dot_takes_a_number_as_bias_and_names_a_bad_one() -> None:
+    w, x = Value(2.0), Value(3.0)
+    out = engine.dot([w], [x], bias=0.5)
+    assert out.data == 6.5 and out.parents[:2] == (w, x) and out.parents[2].is_leaf()
+    before = (w.data, w.grad, x.data, x.grad)
+    with pytest.raises(TypeError, match="bias must be a Value or a real number, got str"):
+        engine.dot([w], [x], bias="1")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="same length, got 1 and 2"):
+        engine.dot([w], [x, 1.0], bias=w)
+    assert (w.data, w.grad, x.data, x.grad) == before
 
 
 @given(values)

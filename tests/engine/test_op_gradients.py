@@ -116,6 +116,20 @@ CASES = [
         [S, S],
     ),
     Case(
+        "dot_plus_bias",
+        lambda a, b, c, d, e: engine.dot([a, b], [c, d], bias=e),
+        lambda a, b, c, d, e: a * c + b * d + e,
+        lambda a, b, c, d, e: a * c + b * d + e,
+        [S, S, S, S, S],
+    ),
+    Case(
+        "dot_plus_bias_shared",
+        lambda a, b: engine.dot([a, b], [b, 3.0], bias=a),
+        lambda a, b: a * b + 3 * b + a,
+        lambda a, b: a * b + 3 * b + a,
+        [S, S],
+    ),
+    Case(
         "logsumexp",
         lambda a, b, c: engine.logsumexp([a, b, c]),
         lambda a, b, c: sp.log(sp.exp(a) + sp.exp(b) + sp.exp(c)),

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 import engine
 import nn
+from engine import Value
 
 
 def test_micrograd_attribute_names_and_the_classic_model_size() -> None:
@@ -71,10 +72,18 @@ def test_he_and_xavier_have_their_spread() -> None:
 
 
 @pytest.mark.parametrize("nin", [1, 5, 40])
-def test_a_neuron_is_three_graph_nodes_whatever_its_inputs(nin: int) -> None:
-    out = nn.Neuron(nin, seed=0)([0.5] * nin)
+def test_a_neuron_is_two_graph_nodes_whatever_its_inputs(nin: int) -> None:
+    neuron = nn.Neuron(nin, activation="linear", seed=0)
+    neuron.b.data = 0.25
+    xs = [Value(0.5 - i / 10) for i in range(nin)]
+    pre = neuron(xs)
+    out = nn.Neuron(nin, seed=0)(xs)
     inner = [v for v in engine.topological_order(out) if v.parents]
-    assert [v.op for v in inner] == ["dot", "+", "relu"]
+    assert [v.op for v in inner] == ["dot+b", "relu"]
+    # The pre-activation's parents are the weights, the inputs, then the bias.
+    assert pre.op == "dot+b" and pre.parents == (*neuron.w, *xs, neuron.b)
+    expected = math.fsum(w.data * x.data for w, x in zip(neuron.w, xs, strict=True)) + 0.25
+    assert math.isclose(pre.data, expected, rel_tol=1e-12, abs_tol=1e-12)
 
 
 def test_wrong_number_of_inputs_is_a_value_error() -> None:

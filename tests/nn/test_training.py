@@ -1,5 +1,7 @@
 """nn.fit: history per step, micrograd's recipe reaches its accuracy, bad input."""
 
+import gc
+
 import pytest
 
 import nn
@@ -66,3 +68,24 @@ def test_bad_input_is_a_clear_error(X, y, kwargs, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         nn.fit(model, X, y, progress=False, **kwargs)
     assert model.state_dict() == before
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_each_step_runs_with_the_collector_paused_and_fit_restores_it(enabled: bool) -> None:
+    X, y = nn.make_xor(20, seed=0)
+    model = nn.MLP(2, [4, 1], seed=0)
+    seen: list[bool] = []
+
+    class Watching(nn.SGD):
+        def zero_grad(self) -> None:  # runs inside the step, between forward and backward
+            seen.append(gc.isenabled())
+            super().zero_grad()
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        nn.fit(model, X, y, steps=3, optimizer=Watching(model.parameters(), lr=0.1), progress=False)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen == [False, False, False]
