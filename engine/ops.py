@@ -115,14 +115,15 @@ def _chain_rule(arity: int, local: Callable[..., Derivatives], skips_zero: bool)
 
     def nary(n: Any, g: float, grads: dict[Any, float]) -> None:
         parents = n.parents
-        for p, d in zip(parents, local([p.data for p in parents], n.data, ieee), strict=False):
+        for p, d in zip(parents, local([x.data for x in parents], n.data, ieee), strict=False):
             grads[p] += g * d
 
     def nary_skipping_zero(n: Any, g: float, grads: dict[Any, float]) -> None:
-        # x - x is 0.0 for a finite x, nan for inf and nan.
+        # x - x is 0.0 for a finite x, nan for inf and nan. The loop is nary's, written
+        # again rather than called: a neuron's step is the most frequent one.
         if g != 0.0 or n.data - n.data != 0.0:
             parents = n.parents
-            for p, d in zip(parents, local([p.data for p in parents], n.data, ieee), strict=False):
+            for p, d in zip(parents, local([x.data for x in parents], n.data, ieee), strict=False):
                 grads[p] += g * d
 
     return nary_skipping_zero if skips_zero else nary

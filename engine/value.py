@@ -227,7 +227,8 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...
 
 
 def _unary(op: Op, x: Value, ctx: tuple[float, ...] = ()) -> Value:
-    return _node(op, (x,), op.forward(x.data, *ctx), ctx)
+    # Most operations have no parameters, and a plain call is cheaper than unpacking ().
+    return _node(op, (x,), op.forward(x.data, *ctx) if ctx else op.forward(x.data), ctx)
 
 
 def _binary(op: Op, a: Operand, b: Operand) -> Value:
