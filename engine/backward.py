@@ -1,5 +1,6 @@
 """The backward pass on floats: the chain rule applied in reverse topological order."""
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,13 @@ def local_derivatives(node: Any) -> tuple[float, ...]:
     return tuple(node._op.at_floats(node)) if node.parents else ()
 
 
+# The pass keeps each node's running gradient in the node's own slot, ``_g``, which
+# is 0.0 between passes: no dictionary to fill, and the gradient sits beside the
+# node's data in memory. One pass at a time uses the slots; with the GIL, passes
+# on several threads could not run at once anyway.
+_one_pass = threading.RLock()
+
+
 def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
     """Return d(root)/d(node) for ``root`` and every node it depends on.
 
@@ -25,16 +33,53 @@ def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
     passes ``grad * local derivative`` on to each parent. With ``check`` (anomaly
     mode), a step that makes a non-finite gradient from finite numbers raises.
     """
-    with collector_paused():
-        order = topological_order(root)
-        grads = dict.fromkeys(order, 0.0)
-        grads[root] = 1.0
-        for node in reversed(order):
-            if node.parents:
-                if check:
-                    _check_step(node, grads[node], node._op.at_floats(node))
-                node._op.chain(node, grads[node], grads)
+    with _one_pass, collector_paused():
+        order = _chain_rule_pass(root, check)
+        grads = dict(zip(order, [node._g for node in order], strict=True))
+        _clear(order)
     return grads
+
+
+def add_into_grad(root: Any, *, check: bool = False) -> None:
+    """Add d(root)/d(node) into ``.grad`` of ``root`` and every node it depends on.
+
+    The pass of :func:`float_gradients`; no ``.grad`` changes unless the whole chain
+    rule pass succeeds (under ``detect_anomaly`` it may stop at a step).
+    """
+    with _one_pass, collector_paused():
+        order = _chain_rule_pass(root, check)
+        try:
+            for node in order:
+                node.grad += node._g
+                node._g = 0.0
+        except BaseException:  # a .grad set to something that refuses a float
+            _clear(order)
+            raise
+
+
+def _chain_rule_pass(root: Any, check: bool) -> list[Any]:
+    """Leave d(root)/d(node) in each node's ``_g``; return the nodes in topological order."""
+    order = topological_order(root)
+    root._g = 1.0
+    try:
+        if check:
+            for node in reversed(order):
+                if node.parents:
+                    _check_step(node, node._g, node._op.at_floats(node))
+                    node._op.chain(node, node._g)
+        else:
+            for node in reversed(order):
+                if node.parents:
+                    node._op.chain(node, node._g)
+    except BaseException:
+        _clear(order)
+        raise
+    return order
+
+
+def _clear(order: list[Any]) -> None:
+    for node in order:
+        node._g = 0.0
 
 
 def _check_step(node: Any, g: float, derivatives: Sequence[float]) -> None:

@@ -90,41 +90,42 @@ def _appliers(
     )
 
 
-ChainRule = Callable[[Any, float, dict[Any, float]], None]
+ChainRule = Callable[[Any, float], None]
 
 
 def _chain_rule(arity: int, local: Callable[..., Derivatives], skips_zero: bool) -> ChainRule:
     # Written out per arity: the backward pass runs this once per node, so it
-    # unpacks the operands directly instead of looping over them.
+    # unpacks the operands directly instead of looping over them. Each parent's
+    # running gradient is its slot ``_g`` (see engine.backward).
     if arity == 1:
 
-        def unary(n: Any, g: float, grads: dict[Any, float]) -> None:
+        def unary(n: Any, g: float) -> None:
             x = n.parents[0]
-            grads[x] += g * local(x.data, n.data, ieee, *n._ctx)[0]
+            x._g += g * local(x.data, n.data, ieee, *n._ctx)[0]
 
         return unary
     if arity == 2:
 
-        def binary(n: Any, g: float, grads: dict[Any, float]) -> None:
+        def binary(n: Any, g: float) -> None:
             a, b = n.parents
             da, db = local(a.data, b.data, n.data, ieee)
-            grads[a] += g * da
-            grads[b] += g * db
+            a._g += g * da
+            b._g += g * db
 
         return binary
 
-    def nary(n: Any, g: float, grads: dict[Any, float]) -> None:
+    def nary(n: Any, g: float) -> None:
         parents = n.parents
         for p, d in zip(parents, local([x.data for x in parents], n.data, ieee), strict=False):
-            grads[p] += g * d
+            p._g += g * d
 
-    def nary_skipping_zero(n: Any, g: float, grads: dict[Any, float]) -> None:
+    def nary_skipping_zero(n: Any, g: float) -> None:
         # x - x is 0.0 for a finite x, nan for inf and nan. The loop is nary's, written
         # again rather than called: a neuron's step is the most frequent one.
         if g != 0.0 or n.data - n.data != 0.0:
             parents = n.parents
             for p, d in zip(parents, local([x.data for x in parents], n.data, ieee), strict=False):
-                grads[p] += g * d
+                p._g += g * d
 
     return nary_skipping_zero if skips_zero else nary
 

@@ -6,7 +6,7 @@ import numbers
 from typing import Union
 
 from engine import ieee, mode, ops
-from engine.backward import float_gradients
+from engine.backward import add_into_grad
 from engine.ops import Op
 
 Operand = Union["Value", float, int]
@@ -27,7 +27,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("_ctx", "_op", "data", "grad", "label", "parents")
+    __slots__ = ("_ctx", "_g", "_op", "data", "grad", "label", "parents")
 
     data: float
     """The number this node holds."""
@@ -44,6 +44,7 @@ class Value:
             raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
         self.data = number
         self.grad = 0.0
+        self._g = 0.0
         self.label = label
         self.parents = ()
         self._op = ops.LEAF
@@ -196,8 +197,7 @@ class Value:
         One pass in reverse topological order; ``self.grad`` gains 1.0. Gradients
         accumulate, so call ``zero_grad()`` (or set ``.grad = 0.0``) between steps.
         """
-        for node, g in float_gradients(self, check=bool(mode.state.get() & mode.ANOMALY)).items():
-            node.grad += g
+        add_into_grad(self, check=bool(mode.state.get() & mode.ANOMALY))
 
 
 # -- making nodes: the hot path -------------------------------------------------------
@@ -210,6 +210,7 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...
     out: Value = _new(Value)
     out.data = data
     out.grad = 0.0
+    out._g = 0.0
     out.label = ""
     flags = mode.state.get()
     if flags:
@@ -266,6 +267,7 @@ def _constant(x: object) -> Value | None:
     leaf: Value = _new(Value)  # Value(number) without checking the number again
     leaf.data = number
     leaf.grad = 0.0
+    leaf._g = 0.0
     leaf.label = ""
     leaf.parents = ()
     leaf._op = ops.LEAF

@@ -2,7 +2,9 @@
 
 import math
 import sys
+import threading
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -106,3 +108,77 @@ def test_local_derivatives_are_the_numbers_the_pass_multiplies() -> None:
     assert engine.local_derivatives(y) == (-3.0, 2.0)
     assert engine.local_derivatives(x) == ()
     assert engine.local_derivatives(y.tanh()) == (1 - math.tanh(-6.0) ** 2,)
+
+
+def _every_running_gradient(root: Value) -> set[float]:
+    return {node._g for node in engine.topological_order(root)}
+
+
+def test_the_running_gradients_are_zero_again_after_every_pass() -> None:
+    x = Value(0.7)
+    y = (x * x).tanh() + x.exp()
+    y.backward()
+    assert _every_running_gradient(y) == {0.0}
+    engine.grad(y, [x])
+    assert _every_running_gradient(y) == {0.0}
+    # A second pass from an inner node sees none of the first pass's numbers.
+    inner = y.parents[0]
+    expected = engine.grad(inner, [x])[0].data
+    x.grad = 0.0
+    inner.backward()
+    assert x.grad == expected
+
+
+def test_a_pass_that_fails_leaves_grads_and_running_gradients_as_they_were() -> None:
+    x = Value(0.0)
+    y = Value(2.0) * x.sqrt()  # d sqrt(x)/dx at 0 is inf: anomaly mode stops the pass
+    nodes = engine.topological_order(y)
+    before = [node.grad for node in nodes]
+    with engine.detect_anomaly(), pytest.raises(FloatingPointError):
+        y.backward()
+    assert [node.grad for node in nodes] == before
+    assert _every_running_gradient(y) == {0.0}
+
+
+def test_a_grad_that_refuses_a_number_leaves_no_running_gradient_behind() -> None:
+    x = Value(3.0)
+    y = x * x
+    x.grad = None  # type: ignore[assignment]
+    with pytest.raises(TypeError):
+        y.backward()
+    assert _every_running_gradient(y) == {0.0}
+    x.grad = 0.0
+    y.grad = 0.0
+    y.backward()
+    assert x.grad == 6.0 and y.grad == 1.0
+
+
+def test_passes_on_many_threads_sharing_parameters_each_get_their_own_gradients() -> None:
+    w = [Value(0.01 * (i + 1)) for i in range(200)]
+    results: dict[int, list[float]] = {}
+    start = threading.Barrier(4)
+
+    def work(k: int) -> None:
+        start.wait()
+        for _ in range(5):
+            out = engine.sum([(wi * float(k + j % 7)).tanh() * wi for j, wi in enumerate(w)])
+            results[k] = [g.data for g in engine.grad(out, w)]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, in the middle of passes
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for k in range(4):
+        expected = []
+        for j, wi in enumerate(w):
+            c = k + j % 7
+            th = math.tanh(wi.data * c)
+            expected.append(th + wi.data * c * (1 - th * th))
+        assert results[k] == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert {wi._g for wi in w} == {0.0}
