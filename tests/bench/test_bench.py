@@ -1,5 +1,6 @@
 """The benchmark runs at tiny sizes with whichever peers are installed; no time is asserted."""
 
+import gc
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -35,6 +36,13 @@ def test_the_benchmark_runs_and_writes_its_report(
     compiled = "chainrule (compiled)"
     assert report["moons_step"][compiled]["status"] == "ok"
     assert report["wide_sum"][compiled]["status"] == "not applicable"
+    # the same engine with the collector paused runs three workloads, and restores it
+    paused = "chainrule (collector paused)"
+    assert gc.isenabled()
+    for workload in ("moons_step", "wide_sum"):
+        assert report[workload][paused]["status"] == "ok"
+    assert all(chain[paused][str(d)]["status"] == "ok" for d in report["chain_depth"]["depths"])
+    assert report["memory"][paused]["status"] == "not applicable"
     cost = report["compile"]
     assert cost["build_s"] > 0 and cost["compile_s"] > 0 and cost["source_lines"] > 100
     assert cost["break_even_steps"] > 0
