@@ -3,7 +3,7 @@
 import math
 import random
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tqdm import tqdm
@@ -12,7 +12,7 @@ import engine
 from engine import Value
 from nn.compiled import compile_loss
 from nn.layers import MLP
-from nn.losses import check_loss_name, training_loss
+from nn.losses import LOSSES, check_loss_name, training_loss
 from nn.optim import SGD, LinearLR, Optimizer
 
 
@@ -77,7 +77,7 @@ def fit(
     _check_data(X, y)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"fit: steps must be an int >= 1, got {steps!r}")
-    loss_fn = check_loss_name("fit", loss)
+    check_loss_name("fit", loss)
     if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0.0 <= alpha < math.inf:
         raise ValueError(f"fit: alpha must be a finite number >= 0, got {alpha!r}")
     if batch_size is not None and (
@@ -111,9 +111,7 @@ def fit(
             # The step's graph has no reference cycles, so reference counting frees it as
             # the step returns; the collector paused meanwhile would only walk it in vain.
             with engine.collector_paused():
-                value, right = _graph_step(
-                    model, X, y, batch, params, (loss, loss_fn), alpha, optimizer
-                )
+                value, right = _graph_step(model, X, y, batch, params, loss, alpha, optimizer)
         optimizer.step()
         if schedule is not None:
             schedule.step()
@@ -129,17 +127,17 @@ def _graph_step(
     y: Sequence[int],
     batch: list[int],
     params: list[Value],
-    loss: tuple[str, Callable[..., Value]],
+    loss: str,
     alpha: float,
     optimizer: Optimizer,
 ) -> tuple[float, float]:
     """Build the batch's graph, run backward; return the loss and the batch's accuracy."""
     outputs = [model(X[i]) for i in batch]
     labels = [y[i] for i in batch]
-    total = training_loss(outputs, labels, params, loss[1], alpha)
+    total = training_loss(outputs, labels, params, LOSSES[loss], alpha)
     optimizer.zero_grad()
     total.backward()
-    return total.data, accuracy(outputs, labels, loss[0])
+    return total.data, accuracy(outputs, labels, loss)
 
 
 def _check_data(X: Sequence[Sequence[float]], y: Sequence[int]) -> None:  # noqa: N803
