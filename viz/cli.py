@@ -13,7 +13,6 @@ import argparse
 import math
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ import engine
 from engine import Value
 from viz.expression import FUNCTIONS, ExpressionError, parse, parse_variable
 from viz.graph import RANKDIRS, draw_dot
-from viz.output import FORMATS, GraphvizNotFoundError, render
+from viz.output import FORMATS, GraphvizError, render
 from viz.style import THEMES
 
 PROG = "python -m viz"
@@ -232,16 +231,13 @@ def _graph(args: argparse.Namespace) -> int:
             target = args.explorer
             explorer(root, args.explorer, code=args.code, **options)
             written.append(f"{target} (the backward-pass explorer)")
-    except GraphvizNotFoundError as e:
-        return _error(str(e), RUNTIME_ERROR, written)
+    except GraphvizError as e:  # dot missing, or failed: the message says which, on one line
+        return _error(" ".join(str(e).split()), RUNTIME_ERROR, written)
     except ValueError as e:
         return _error(str(e), USAGE_ERROR, written)
     except OSError as e:
         message = f"cannot write {target!r}: {e.strerror}" if e.strerror else str(e)
         return _error(message, RUNTIME_ERROR, written)
-    except subprocess.CalledProcessError as e:
-        detail = (e.stderr or b"").decode("utf-8", errors="replace").strip()
-        return _error(f"Graphviz's dot failed: {detail or e}", RUNTIME_ERROR, written)
     print(f"viz: wrote {' and '.join(written)}: {_size(root)}")
     return 0
 

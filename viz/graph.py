@@ -1,155 +1,270 @@
-"""``draw_dot``: a Value's computation graph as a Graphviz digraph.
+"""``draw_dot``: a Value's computation graph as a Graphviz digraph, at a detail that reads.
 
-Each Value is a record (label, data, grad) coloured by its kind; each operation
-is a small node between its operands and its result, so edges follow the data.
-Node names come from the topological order, so the same graph gives the same
-DOT text on every run.
+One neuron reads best as every Value and operation; a model reads best as a box
+per neuron or per layer; a batch as one sample's piece. ``detail="auto"`` picks
+the finest level that stays within :data:`READABLE` boxes, and says in a caption
+how to get more. Node names come from the topological order, so the same graph
+gives the same DOT text on every run.
 """
 
-from collections import deque
+import itertools
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import graphviz
 
 import engine
 from engine import Value
-from viz import style
-from viz.style import KIND_NAMES, KINDS, Theme
+from nn import Module
+from viz import levels, names, structure, style
+from viz.picture import Options, Picture
+from viz.style import KIND_NAMES, KINDS
 from viz.text import html_label_text
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
+DETAILS = ("auto", *levels.LEVELS)
+CONSTANTS = ("small", "hidden", "boxes")
 FONT = "Helvetica,Arial,sans-serif"
+READABLE = 60
+"""The most boxes a picture may have and still read on a slide."""
+MAX_NODES = 500
+
+_CAPTIONS = {
+    "neurons": "one box per neuron, its weights and bias folded in; "
+    'detail="values" draws every Value',
+    "layers": "one box per layer (the seed's a, h and delta); "
+    'detail="neurons" or "values" for more',
+    "values": 'the {shown} Values nearest the output; detail="values", max_nodes={total} for all',
+}
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A picture ready for DOT, with what the explorer needs to know about it."""
+
+    picture: Picture
+    structure: structure.Structure
+    index: dict[Value, int]
+    options: Options
 
 
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
     *,
+    model: Module | None = None,
+    detail: str = "auto",
+    sample: int | None = None,
     show_grad: bool = True,
     number_format: str = ".4f",
     parameters: Iterable[Value] = (),
-    max_nodes: int = 500,
+    constants: str = "small",
+    max_nodes: int | None = None,
     legend: bool = True,
     theme: str = "light",
     font_size: float = 12.0,
 ) -> graphviz.Digraph:
     """Return the graph of ``root`` and everything it depends on, as a ``graphviz.Digraph``.
 
-    ``parameters`` (e.g. ``model.parameters()``) are coloured apart from inputs,
-    constants and intermediate results, with a legend. Beyond ``max_nodes``
-    Values, the ones farthest from ``root`` are folded into one node that says
-    how many are hidden. ``number_format`` formats data and grad (``".4f"``);
-    ``theme`` is "light", "dark" or "transparent". Value nodes get the SVG ids
-    ``v0, v1, ...`` in topological order, and each operation ``v<i>_op``.
+    ``model`` (an ``nn.Module``) names parameters as the seed does (``W1[3,0]``)
+    and lets ``detail`` be "neurons" (a box per neuron) or "layers" (a box per
+    layer); "values" draws every Value, and "auto" the finest level that reads.
+    A batch (one per-sample piece gathered over samples) is drawn as sample
+    ``sample``'s piece. ``parameters`` are coloured apart from inputs;
+    ``constants`` ("small", "hidden" into their operation, "boxes") sets how
+    unlabelled leaves show; beyond ``max_nodes`` Values the farthest fold into
+    one note. ``theme`` is "light", "dark" or "transparent".
+    """
+    built = drawing(
+        root, rankdir, model=model, detail=detail, sample=sample, show_grad=show_grad,
+        number_format=number_format, parameters=parameters, constants=constants,
+        max_nodes=max_nodes, theme=theme, font_size=font_size,
+    )  # fmt: skip
+    return _dot(built, rankdir=rankdir, legend=legend)
+
+
+def drawing(
+    root: Value,
+    rankdir: str = "LR",
+    *,
+    model: Module | None = None,
+    detail: str = "auto",
+    sample: int | None = None,
+    show_grad: bool = True,
+    number_format: str = ".4f",
+    parameters: Iterable[Value] = (),
+    constants: str = "small",
+    max_nodes: int | None = None,
+    theme: str = "light",
+    font_size: float = 12.0,
+    cells: bool = False,
+    name_all: bool = False,
+    grads: dict[Value, float] | None = None,
+) -> Drawing:
+    """Check the options of :func:`draw_dot` and build its picture.
+
+    For the explorer: ``cells`` gives grad cells ids, ``name_all`` names every
+    computed node, and ``grads`` are shown instead of ``.grad``.
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+    _choice("detail", detail, DETAILS)
+    _choice("constants", constants, CONSTANTS)
     try:
         format(1.0, number_format)
     except (TypeError, ValueError) as e:
         raise ValueError(
             f"draw_dot: number_format {number_format!r} is not a float format spec such as '.4f'"
         ) from e
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"draw_dot: max_nodes must be an int >= 1, got {max_nodes!r}")
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    ):
+        raise ValueError(f"draw_dot: max_nodes must be None or an int >= 1, got {max_nodes!r}")
     if isinstance(font_size, bool) or not isinstance(font_size, int | float) or font_size <= 0:
         raise ValueError(f"draw_dot: font_size must be a positive number, got {font_size!r}")
+    if model is not None and not isinstance(model, Module):
+        raise TypeError(f"draw_dot: model must be an nn.Module or None, got {type(model).__name__}")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int)):
+        raise TypeError(f"draw_dot: sample must be None or an int, got {type(sample).__name__}")
     colours = style.theme(theme)
-    params = set(parameters)
+    try:
+        found = structure.read(root, model, parameters, sample)
+    except ValueError as e:
+        raise ValueError(f"draw_dot: {e}") from None
+    index = {node: i for i, node in enumerate(engine.topological_order(root))}
+    options = Options(
+        number_format=number_format,
+        show_grad=show_grad,
+        colours=colours,
+        font_size=float(font_size),
+        constants=constants,
+        names=names.display_names(found, name_all=name_all),
+        full_names=dict(found.names),
+        cells=cells,
+        grads=grads,
+    )
+    picture = _level(found, options, index, detail, max_nodes)
+    return Drawing(picture, found, index, options)
 
-    order = engine.topological_order(root)
-    shown = _nearest(root, max_nodes)
-    names = {node: f"v{i}" for i, node in enumerate(order)}
 
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(
+            f"draw_dot: {name} must be one of {', '.join(map(repr, allowed))}; got {value!r}"
+        )
+
+
+def _level(
+    found: structure.Structure,
+    options: Options,
+    index: dict[Value, int],
+    detail: str,
+    max_nodes: int | None,
+) -> Picture:
+    if detail == "neurons" or detail == "layers":
+        available = found.neurons if detail == "neurons" else found.layers
+        if not available:
+            raise ValueError(
+                f'draw_dot: detail="{detail}" needs {detail} in the graph: pass model= '
+                "(an nn.Module whose parameters the graph uses), or build neurons with "
+                'engine.dot(ws, xs, bias=b); detail="values" draws any graph'
+            )
+        return (
+            levels.neurons(found, options, index)
+            if detail == "neurons"
+            else levels.layers(found, options, index)
+        )
+    total = len(found.order)
+    if detail == "values":
+        return levels.values(found, options, index, max_nodes or MAX_NODES)
+    # auto: the finest level that reads.
+    candidates = [levels.values(found, options, index, max_nodes or MAX_NODES)]
+    if found.neurons:
+        candidates.append(levels.neurons(found, options, index))
+    if found.layers:
+        candidates.append(levels.layers(found, options, index))
+    for picture in candidates:
+        if len(picture.boxes) <= READABLE:
+            break
+    else:
+        picture = min(candidates, key=lambda p: len(p.boxes))
+        if len(picture.boxes) > READABLE and picture.level == "values":
+            picture = levels.values(found, options, index, max_nodes or READABLE)
+    if picture is not candidates[0] or picture.level != "values":
+        shown = sum(1 for box in picture.boxes if box.id.startswith("v") and "_" not in box.id)
+        picture.caption = _CAPTIONS[picture.level].format(shown=shown, total=total)
+    return picture
+
+
+def _dot(drawing: Drawing, *, rankdir: str, legend: bool) -> graphviz.Digraph:
+    picture, options = drawing.picture, drawing.options
+    colours = options.colours
+    size = str(options.font_size)
     dot = graphviz.Digraph(name="computation_graph")
-    dot.attr(
-        "graph", rankdir=rankdir, bgcolor=colours.background, fontname=FONT,
-        fontsize=str(font_size), fontcolor=colours.text,
-    )  # fmt: skip
-    dot.attr("node", fontname=FONT, fontsize=str(font_size), fontcolor=colours.text)
-    dot.attr("edge", color=colours.line, arrowsize="0.7")
-
-    kinds_seen: list[str] = []
-    hidden = len(order) - len(shown)
-    for node in order:
-        if node not in shown:
-            continue
-        kind = _kind(node, root, params)
-        if kind not in kinds_seen:
-            kinds_seen.append(kind)
-        name = names[node]
-        record = _record(node, show_grad, number_format, colours, kind)
-        dot.node(name, record, shape="plain", id=name, **{"class": f"value {kind}"})
-        if node.parents:
-            op_name = f"{name}_op"
-            dot.node(
-                op_name, f"<{html_label_text(node.op)}>", shape="ellipse", style="filled",
-                id=op_name, **{"class": "op"},
-                fillcolor=colours.op_fill, color=colours.line, margin="0.05,0.02",
-                height="0.3", width="0.3",
-            )  # fmt: skip
-            for parent in node.parents:
-                dot.edge(names[parent] if parent in shown else "hidden", op_name)
-            dot.edge(op_name, name)
-    if hidden:
-        dot.node(
-            "hidden",
-            f"{hidden} more values not shown (max_nodes={max_nodes})",
-            shape="note", style="filled", fillcolor=colours.fills["constant"], color=colours.line,
-        )  # fmt: skip
-    if legend:
-        _legend(dot, [k for k in KINDS if k in kinds_seen], colours)
+    graph_attrs = {
+        "rankdir": rankdir, "bgcolor": colours.background, "fontname": FONT,
+        "fontsize": size, "fontcolor": colours.text,
+    }  # fmt: skip
+    if picture.level != "values":
+        graph_attrs |= {"nodesep": "0.12", "ranksep": "0.9"}
+    if picture.chains:
+        # A second crossing-minimisation pass would rotate each layer's order of neurons.
+        graph_attrs["remincross"] = "false"
+    if picture.caption:
+        graph_attrs |= {"label": picture.caption, "labelloc": "b", "labeljust": "l"}
+    dot.attr("graph", **graph_attrs)
+    dot.attr("node", fontname=FONT, fontsize=size, fontcolor=colours.text)
+    dot.attr("edge", color=colours.line, arrowsize="0.7", fontname=FONT, fontcolor=colours.text)
+    _write_clusters(dot, picture, "", options, rankdir)
+    for tail, head, attrs in picture.edges:
+        dot.edge(tail, head, **attrs)
+    if legend and picture.kinds:
+        _legend(dot, [k for k in KINDS if k in picture.kinds], options)
     return dot
 
 
-def _kind(node: Value, root: Value, params: set[Value]) -> str:
-    if node is root:
-        return "output"
-    if node in params:
-        return "parameter"
-    if node.parents:
-        return "intermediate"
-    return "input" if node.label else "constant"
+def _write_clusters(
+    dot: graphviz.Digraph, picture: Picture, parent: str, options: Options, rankdir: str
+) -> None:
+    """Write the boxes of cluster ``parent``, and its sub-clusters nested inside it."""
+    for box in picture.boxes:
+        if box.cluster == parent:
+            dot.node(box.id, _label(box.label), **box.attrs)
+    for key, (label, outer) in picture.clusters.items():
+        if outer != parent:
+            continue
+        with dot.subgraph(name=f"cluster_{key}") as sub:
+            sub.attr(
+                label=html_label_text(label), style="rounded,dashed", id=f"cluster_{key}",
+                color=options.colours.line, fontcolor=options.colours.text,
+            )  # fmt: skip
+            _write_clusters(sub, picture, key, options, rankdir)
+            chain = picture.chains.get(key, [])
+            if len(chain) > 1:
+                # Invisible edges within one rank keep the boxes in order (j = 0, 1, ...).
+                with sub.subgraph() as rank:
+                    rank.attr(rank="same")
+                    # dot puts a flat edge's tail first, left in TB, which LR turns to below.
+                    ordered = chain[::-1] if rankdir == "LR" else chain
+                    for a, b in itertools.pairwise(ordered):
+                        rank.edge(a, b, style="invis")
 
 
-def _nearest(root: Value, limit: int) -> set[Value]:
-    """The ``limit`` Values closest to ``root``, found breadth first."""
-    shown = {root}
-    queue = deque([root])
-    while queue and len(shown) < limit:
-        for parent in queue.popleft().parents:
-            if parent not in shown:
-                shown.add(parent)
-                queue.append(parent)
-                if len(shown) == limit:
-                    break
-    return shown
+def _label(label: str) -> str:
+    return label if label.startswith("<<") else f"<{label}>"
 
 
-def _record(node: Value, show_grad: bool, number_format: str, colours: Theme, kind: str) -> str:
-    cells = []
-    if node.label:
-        cells.append(f"<B>{html_label_text(node.label)}</B>")
-    cells.append(f"data {html_label_text(format(node.data, number_format))}")
-    if show_grad:
-        cells.append(f"grad {html_label_text(format(node.grad, number_format))}")
-    row = "".join(f"<TD>{cell}</TD>" for cell in cells)
-    return (
-        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
-        f'BGCOLOR="{colours.fills[kind]}" COLOR="{colours.line}"><TR>{row}</TR></TABLE>>'
-    )
-
-
-def _legend(dot: graphviz.Digraph, kinds: list[str], colours: Theme) -> None:
+def _legend(dot: graphviz.Digraph, kinds: list[str], options: Options) -> None:
+    colours = options.colours
     rows = "".join(
         f'<TR><TD BGCOLOR="{colours.fills[k]}" WIDTH="16"> </TD>'
         f'<TD ALIGN="LEFT">{html_label_text(KIND_NAMES[k])}</TD></TR>'
         for k in kinds
     )
     with dot.subgraph(name="cluster_legend") as legend:
-        legend.attr(label="legend", color=colours.line, fontcolor=colours.text)
+        legend.attr(label="legend", color=colours.line, fontcolor=colours.text, style="solid")
         legend.node(
             "legend",
             f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" COLOR="{colours.line}">'

@@ -10,12 +10,12 @@ from engine import Value
 
 
 def _svg(value: Value) -> str | None:
-    from viz.output import GraphvizNotFoundError, to_svg
+    from viz.output import GraphvizError, to_svg
 
     try:
-        return to_svg(value)
-    except GraphvizNotFoundError:
-        return None  # IPython then falls back to the text repr
+        return to_svg(value)  # detail="auto": a model-sized graph shows as neurons or layers
+    except GraphvizError:
+        return None  # dot missing or failing: IPython then falls back to the text repr
 
 
 def register() -> bool:

@@ -20,12 +20,21 @@ INSTALL_HINT = (
 )
 
 
-class GraphvizNotFoundError(RuntimeError):
+class GraphvizError(RuntimeError):
+    """Graphviz's ``dot`` could not make a picture; the message gives dot's own words."""
+
+
+class GraphvizNotFoundError(GraphvizError):
     """Graphviz's ``dot`` program is missing; the message says how to install it."""
 
 
 def pipe(dot: graphviz.Digraph, fmt: str, **graph_attrs: str) -> bytes:
-    """Run ``dot`` on a digraph and return the picture's bytes in ``fmt`` (svg, png, pdf)."""
+    """Run ``dot`` on a digraph and return the picture's bytes in ``fmt`` (svg, png, pdf).
+
+    Raises:
+        GraphvizNotFoundError: ``dot`` is not installed.
+        GraphvizError: ``dot`` ran and failed; the message holds its error output.
+    """
     if graph_attrs:
         dot = dot.copy()
         dot.attr("graph", **graph_attrs)
@@ -33,7 +42,24 @@ def pipe(dot: graphviz.Digraph, fmt: str, **graph_attrs: str) -> bytes:
         data: bytes = dot.pipe(format=fmt, quiet=True)
     except graphviz.ExecutableNotFound as e:
         raise GraphvizNotFoundError(INSTALL_HINT) from e
+    except graphviz.CalledProcessError as e:
+        raise GraphvizError(_failure_message(fmt, e.returncode, e.stderr)) from e
     return data
+
+
+def _failure_message(fmt: str, status: int, stderr: bytes | str | None) -> str:
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode("utf-8", errors="replace")
+    said = (stderr or "").strip()
+    said = f"dot said:\n{said}\n" if said else "dot printed no error message.\n"
+    # A negative status is the signal that killed dot, as subprocess reports it.
+    how = f"was killed by signal {-status}" if status < 0 else f"exited with status {status}"
+    return (
+        f"Graphviz's dot failed to render the picture as {fmt} (it {how}). {said}"
+        "The DOT text chainrule makes should always render, so this is likely a bug: please "
+        "report it with the DOT text, draw_dot(root, ...).source with the same options, "
+        "and the output of `dot -V`."
+    )
 
 
 def to_svg(root: Value, **options: Any) -> str:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, replace
 
-KINDS = ("output", "parameter", "input", "constant", "intermediate")
+KINDS = ("output", "parameter", "input", "constant", "intermediate", "neuron", "layer")
 """The kinds of Value a picture tells apart, in the legend's order."""
 
 KIND_NAMES = {
@@ -11,6 +11,8 @@ KIND_NAMES = {
     "input": "input (a labelled leaf)",
     "constant": "constant (an unlabelled leaf)",
     "intermediate": "intermediate result",
+    "neuron": "neuron: h = f(w·x + b), weights folded in",
+    "layer": "layer: the seed's vectors a, h, δ",
 }
 
 
@@ -36,6 +38,8 @@ LIGHT = Theme(
         "input": "#bbf7d0",
         "constant": "#e5e7eb",
         "intermediate": "#ffffff",
+        "neuron": "#e9d5ff",
+        "layer": "#e9d5ff",
     },
 )
 
@@ -52,6 +56,8 @@ THEMES = {
             "input": "#14532d",
             "constant": "#374151",
             "intermediate": "#1f2937",
+            "neuron": "#4c1d95",
+            "layer": "#4c1d95",
         },
     ),
     # For slides with a background of their own: the light colours on nothing.

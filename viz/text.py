@@ -37,4 +37,10 @@ def html_label_text(text: str) -> str:
     # Graphviz reads backslash escapes even in HTML-like labels ("\\" shows as "\"), and it
     # drops tabs: double each backslash, and let four spaces keep the gap a tab makes.
     escaped = escaped.replace("\\", "\\\\").replace("\t", "    ")
+    # Graphviz (2.43 at least) feeds each run of text between tags to expat as an unfinished
+    # chunk, and expat holds back a trailing "]" or "]]" (it may begin "]]>"). The held-back
+    # text arrives with a later token: a run of only "]" or "]]" is a syntax error, and a
+    # "]" before a line break moves into the next line or cell. A character reference is
+    # never held back.
+    escaped = escaped.replace("]", "&#93;")
     return escaped.replace("\n", '<BR ALIGN="CENTER"/>')

@@ -16,6 +16,8 @@ from engine import Value
 from tests.viz.conftest import open_page
 from tests.viz.test_cli import ROOT, assert_one_error_line
 from tests.viz.test_explorer import page_data
+from tests.viz.test_explorer_browser import layered_graph, open_explorer, with_code
+from viz import steps as steps_module
 from viz.cli import main as cli
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
@@ -65,40 +67,45 @@ def compiled(root: Value) -> tuple[list[Value], engine.CompiledGraph]:
 
 
 @pytest.mark.parametrize("make", GRAPHS)
-def test_the_page_carries_the_compiled_source_and_each_nodes_lines(
+def test_the_page_carries_the_compiled_source_and_each_steps_lines(
     make: Callable[[], Value], tmp_path: Path
 ) -> None:
     root = make()
-    order, cg = compiled(root)
+    _, cg = compiled(root)
     data = page_data(viz.explorer(root, tmp_path / "page.html", code=True))
-    code = data["code"]
-    assert code["lines"] == cg.source.splitlines()
-    assert set(code["own"]) == set(code["feeding"]) == {f"v{i}" for i in range(len(order))}
-    for i in range(len(order)):
-        assert code["own"][f"v{i}"] == cg.lines.get(i, [])
-        assert code["feeding"][f"v{i}"] == cg.grad_lines.get(i, [])
-    assert any(code["own"].values()) and any(code["feeding"].values())
+    assert data["code"]["lines"] == cg.source.splitlines()
+    for step in data["steps"]:
+        (i,) = step["nodes"]  # at the level of Values, a step is one node
+        assert step["id"] == f"v{i}"
+        assert step["own"] == cg.lines.get(i, [])
+        assert step["feeding"] == [n for n in cg.grad_lines.get(i, []) if n not in step["own"]]
+    assert any(s["own"] for s in data["steps"]) and any(s["feeding"] for s in data["steps"])
 
 
 @pytest.mark.parametrize("make", GRAPHS)
 def test_each_steps_marked_lines_are_its_forward_line_and_its_chain_rule_terms(
     make: Callable[[], Value], tmp_path: Path
 ) -> None:
-    data = page_data(viz.explorer(make(), tmp_path / "page.html", code=True))
-    code = data["code"]
+    root = make()
+    order = engine.topological_order(root)
+    terms = steps_module.backward_pass(root).terms
+    data = page_data(viz.explorer(root, tmp_path / "page.html", code=True))
+    lines = data["code"]["lines"]
     for step in data["steps"]:
-        own, feeding = code["own"][step["id"]], code["feeding"][step["id"]]
-        if step["op"]:
-            assert code["lines"][own[0] - 1].strip().startswith(step["id"] + " = ")
+        node = order[step["nodes"][0]]
+        own, feeding = step["own"], step["feeding"]
+        if node.parents:
+            assert lines[own[0] - 1].strip().startswith(step["id"] + " = ")
         else:
             assert own == []  # a leaf is an input: no line computes it
         # One line per term of the sum the explorer prints, each naming the same user.
-        assert len(feeding) == len(step["terms"])
-        users = [re.search(r"# .*: d(v\d+)/d(v\d+)$", code["lines"][n - 1]) for n in feeding]
+        assert len(feeding) == len(terms[node])
+        users = [re.search(r"# .*: d(v\d+)/d(v\d+)$", lines[n - 1]) for n in feeding]
         assert all(u is not None and u[2] == step["id"] for u in users)
-        assert sorted(u[1] for u in users if u) == sorted(t["via_id"] for t in step["terms"])
+        expected = sorted(f"v{order.index(via)}" for via, *_ in terms[node])
+        assert sorted(u[1] for u in users if u) == expected
         for n in feeding:
-            assert re.match(rf"\s*g{step['id'][1:]} \+?= ", code["lines"][n - 1])
+            assert re.match(rf"\s*g{step['id'][1:]} \+?= ", lines[n - 1])
 
 
 def test_without_code_there_is_no_panel(tmp_path: Path) -> None:
@@ -111,7 +118,7 @@ def test_without_code_there_is_no_panel(tmp_path: Path) -> None:
 def test_a_hostile_label_in_the_code_stays_escaped_in_the_file(tmp_path: Path) -> None:
     html = viz.explorer(hostile(), tmp_path / "page.html", code=True).read_text()
     assert html.count("<script") == 3  # the data, the page's script, the panel's script
-    assert HOSTILE not in html and html.count("</pre>") == 1  # the panel's own
+    assert HOSTILE not in html and html.count("</pre>") == 2  # the step's lines, the panel
     data = page_data(tmp_path / "page.html")
     assert any(HOSTILE in line for line in data["code"]["lines"])
 
@@ -183,12 +190,13 @@ def test_stepping_marks_each_nodes_lines_in_the_code(
         "rows => rows.map(r => [r.firstChild.textContent, r.lastChild.textContent])",
     )
     assert rows == [[str(n), line] for n, line in enumerate(cg.source.splitlines(), start=1)]
-    for k, node in enumerate(reversed(order)):
+    walk = page_data(tmp_path / "page.html")["steps"]
+    for k, step in enumerate(walk):
         if k % 2:
             page.keyboard.press("ArrowRight")
         elif k:
             page.click("#next")
-        i = order.index(node)
+        (i,) = step["nodes"]
         wait_for_step(page, k, cg.lines.get(i, []))
         assert page.evaluate("document.body.dataset.node") == f"v{i}"
         assert marked(page, "own") == cg.lines.get(i, [])
@@ -222,9 +230,9 @@ def test_a_hostile_label_shows_as_text_in_the_browser(browser: Any, tmp_path: Pa
     assert page.locator("#source script, #source pre, #panel script").count() == 0
     source = page.text_content("#source") or ""
     assert HOSTILE in source and "'\"\\n#'" in source  # the code's comments, literally
-    assert HOSTILE in (page.text_content("#node") or "")
+    assert HOSTILE in (page.text_content("#heading") or "")
     page.keyboard.press("Home")
-    assert '"\n#' in (page.text_content("#node") or "")  # the newline as it is, in the text
+    assert '"\n#' in (page.text_content("#heading") or "")  # the newline as it is, in the text
     assert dialogs == [] and problems == []
     page.close()
 
@@ -234,7 +242,7 @@ def test_the_first_marked_line_scrolls_into_view_inside_the_panel(
 ) -> None:
     xs = [Value(float(i), label=f"x{i}") for i in range(16)]
     root = sum((x * x for x in xs), Value(0.0, label="zero"))  # a few hundred lines of code
-    order, cg = compiled(root)
+    _, cg = compiled(root)
     page, problems = open_page(browser, viz.explorer(root, tmp_path / "page.html", code=True))
     page.set_viewport_size({"width": 1200, "height": 700})
     assert page.evaluate(
@@ -247,10 +255,10 @@ def test_the_first_marked_line_scrolls_into_view_inside_the_panel(
         return r.top >= s.top && r.bottom <= s.top + source.clientHeight;
     }"""
     scrolled = set()
-    for k, node in enumerate(reversed(order)):
+    for k, step in enumerate(page_data(tmp_path / "page.html")["steps"]):
         if k:
             page.keyboard.press("ArrowRight")
-        i = order.index(node)
+        (i,) = step["nodes"]
         lines = cg.lines.get(i, []) + cg.grad_lines.get(i, [])
         wait_for_step(page, k, cg.lines.get(i, []))
         assert page.evaluate(visible, [min(lines)]), f"step {k}: line {min(lines)} is hidden"
@@ -273,5 +281,59 @@ def test_the_panel_is_beside_the_graph_or_below_it_on_a_narrow_screen(
     else:
         assert code["y"] >= graph["y"] + graph["height"] - 1
     assert code["x"] + code["width"] <= width  # no page-wide horizontal scroll
+    assert problems == []
+    page.close()
+
+
+# -- the panel beside a large graph, on hand-made steps (viz.page.page_html) -----------------
+
+FIRST_MARKED_IS_VISIBLE = """() => {
+    const source = document.getElementById("source");
+    const marked = source.querySelector(".own, .feeding");
+    if (!marked) return null;
+    const s = source.getBoundingClientRect(), r = marked.getBoundingClientRect();
+    return r.top >= s.top && r.bottom <= s.top + source.clientHeight;
+}"""
+
+
+def test_the_code_stays_readable_beside_a_large_graph_and_follows_each_step(
+    browser: Any, tmp_path: Path
+) -> None:
+    svg, data = layered_graph([6] * 10 + [1])  # 61 boxes
+    data = with_code(data)
+    page, problems = open_explorer(browser, tmp_path, svg, data, code=True, size=(1600, 900))
+    sizes = page.eval_on_selector_all(
+        "#source .line", "rows => rows.map(r => parseFloat(getComputedStyle(r).fontSize))"
+    )
+    assert len(sizes) == len(data["code"]["lines"]) and min(sizes) >= 13
+    graph, code = page.locator("#graph").bounding_box(), page.locator("#code").bounding_box()
+    assert code["x"] >= graph["x"] + graph["width"] - 1 and code["y"] == graph["y"]
+    for k, step in enumerate(data["steps"]):
+        if k:
+            page.keyboard.press("ArrowRight")
+        # The event that moves the marks is sent synchronously: no waiting here.
+        assert page.evaluate("[document.body.dataset.own, document.body.dataset.feeding]") == [
+            ",".join(map(str, step["own"])),
+            ",".join(map(str, step["feeding"])),
+        ]
+        assert marked(page, "own") == step["own"] and marked(page, "feeding") == step["feeding"]
+        assert page.evaluate(FIRST_MARKED_IS_VISIBLE), f"step {k}"
+    assert page.evaluate("[window.scrollX, window.scrollY]") == [0, 0]  # the panel scrolled
+    assert problems == []
+    page.close()
+
+
+def test_on_a_narrow_window_the_code_is_below_the_graph(browser: Any, tmp_path: Path) -> None:
+    svg, data = layered_graph([6] * 10 + [1])
+    page, problems = open_explorer(
+        browser, tmp_path, svg, with_code(data), code=True, size=(700, 900)
+    )
+    graph, code = page.locator("#graph").bounding_box(), page.locator("#code").bounding_box()
+    assert code["y"] >= graph["y"] + graph["height"] - 1
+    assert code["x"] + code["width"] <= 700  # no page-wide horizontal scroll
+    assert (
+        page.evaluate("parseFloat(getComputedStyle(document.getElementById('source')).fontSize)")
+        >= 13
+    )
     assert problems == []
     page.close()

@@ -1,0 +1,61 @@
+"""Names as the seed writes them: ``W1[3,0]``, ``b1[3]``, ``x[0]``, ``a1[3]``, ``h1[3]``.
+
+Layers count from 1, the first hidden layer, as in the seed (``nn.backprop``'s
+lists count from 0: its ``delta[0]`` is the seed's delta^1). ``W1[j,i]`` is the
+weight of neuron j on input i. A picture shows these short names and keeps the
+model's full name (``layers.0.neurons.3.w.0``) for a tooltip.
+"""
+
+from engine import Value
+from viz.structure import Structure
+
+
+def seed_names(structure: Structure) -> dict[Value, str]:
+    """Return the seed's name for each parameter, neuron node and network input of ``structure``."""
+    names: dict[Value, str] = {}
+    for layer in structure.layers:
+        l = layer.index + 1  # noqa: E741 - the seed's l
+        for neuron in layer.neurons:
+            j = neuron.index
+            for i, w in enumerate(neuron.weights):
+                names[w] = f"W{l}[{j},{i}]"
+            if neuron.bias is not None:
+                names[neuron.bias] = f"b{l}[{j}]"
+            names[neuron.pre] = f"a{l}[{j}]"
+            if neuron.out is not neuron.pre:
+                names[neuron.out] = f"h{l}[{j}]"
+    for i, x in enumerate(structure.network_inputs()):
+        if not x.parents and x not in structure.parameters:
+            names[x] = f"x[{i}]"
+    return names
+
+
+def display_names(structure: Structure, *, name_all: bool = False) -> dict[Value, str]:
+    """Return the name each shown node goes by: its seed name, else its label.
+
+    With ``name_all`` an unlabelled root is ``L`` (the seed's loss) and the other
+    unlabelled computed nodes are ``n1, n2, ...`` in topological order, so a text
+    can speak of any node the picture shows. Names that occur twice are told
+    apart: ``x``, ``x#2``, ``x#3``.
+    """
+    seed = seed_names(structure)
+    names: dict[Value, str] = {}
+    seen: dict[str, int] = {}
+    unnamed = 0
+    for node in structure.order:
+        name = seed.get(node) or node.label
+        if not name and name_all and node is structure.root:
+            name = "L"  # the seed's name for the loss
+        if not name and name_all and node.parents:  # constants show their number instead
+            unnamed += 1
+            name = f"n{unnamed}"
+        if not name:
+            continue
+        count = seen[name] = seen.get(name, 0) + 1
+        names[node] = name if count == 1 else f"{name}#{count}"
+    return names
+
+
+def full_name(structure: Structure, node: Value) -> str:
+    """Return the model's name for a parameter (``layers.0.neurons.3.w.0``), else ""."""
+    return structure.names.get(node, "")

@@ -1,0 +1,135 @@
+"""The explorer's page: one self-contained HTML file around an SVG and its steps.
+
+The styles and scripts live in ``viz/assets`` and are inlined, so the page needs no
+network. The steps travel as JSON in a ``<script type="application/json">`` element,
+escaped so that no label can end it, and the scripts put every text on the page with
+``textContent``, so no label can become markup or script.
+"""
+
+import json
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from viz import style
+
+
+def page_html(*, title: str, svg: str, data: dict[str, Any], theme: str, code: bool) -> str:
+    """Return the self-contained explorer page.
+
+    It holds the inline SVG, the steps as JSON (``data``), styles and scripts; ``theme``
+    ("light", "dark" or "transparent") colours the whole page, and ``code`` adds the
+    code panel, which reads ``data["code"]["lines"]`` and each step's ``own`` and
+    ``feeding`` line numbers.
+    """
+    if not svg.startswith("<svg"):
+        raise ValueError("page_html: svg must start at '<svg' (the XML prolog stripped)")
+    colours = style.theme(theme)
+    # "transparent" is for pictures laid on a slide; a page of its own is light.
+    background = style.theme("light").background if theme == "transparent" else colours.background
+    css = _asset("explorer.css") + (_asset("code.css") if code else "")
+    scripts = [_asset("explorer.js")] + ([_asset("code.js")] if code else [])
+    return _PAGE.format(
+        title=_html(title),
+        css=css,
+        vars=_html(f"--bg: {background}; --fg: {colours.text}; --line: {colours.line};"),
+        scheme="dark" if _is_dark(background) else "light",
+        with_code=' class="with-code"' if code else "",
+        svg=svg,
+        code=_CODE_SECTION if code else "",
+        data=_script_json(data),
+        scripts="".join(f"<script>\n{_script_text(s)}</script>\n" for s in scripts),
+    )
+
+
+@cache
+def _asset(name: str) -> str:
+    return (resources.files("viz") / "assets" / name).read_text(encoding="utf-8")
+
+
+def _html(text: str) -> str:
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def _script_json(data: object) -> str:
+    """JSON that cannot end its <script> element early, whatever the labels hold."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False)
+    for char, escape in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escape)
+    return text
+
+
+def _script_text(script: str) -> str:
+    """An asset script as it goes inline; one that could end its element is a bug here."""
+    if re.search(r"</script|<!--", script, re.IGNORECASE):
+        raise ValueError("page_html: an asset script holds '</script' or '<!--'")
+    return script
+
+
+def _is_dark(colour: str) -> bool:
+    """Whether a ``#rgb`` or ``#rrggbb`` colour is dark; a named colour counts as light."""
+    digits = colour.removeprefix("#")
+    if not colour.startswith("#") or len(digits) not in (3, 6):
+        return False
+    if len(digits) == 3:
+        digits = "".join(d * 2 for d in digits)
+    r, g, b = (int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en" style="{vars}" data-scheme="{scheme}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{css}</style>
+</head>
+<body{with_code}>
+<header>
+  <h1>{title}</h1>
+  <nav aria-label="Steps">
+    <button id="first" title="First step (Home)">&#x00AB; First</button>
+    <button id="prev" title="Previous step (Left arrow)">&#x25C0; Previous</button>
+    <span id="counter"></span>
+    <button id="next" title="Next step (Right arrow)">Next &#x25B6;</button>
+    <button id="last" title="Last step (End)">Last &#x00BB;</button>
+  </nav>
+  <nav id="zoom" aria-label="Zoom">
+    <button id="zoom-out" title="Zoom out (-)" aria-label="Zoom out">&#x2212;</button>
+    <button id="zoom-in" title="Zoom in (+)" aria-label="Zoom in">+</button>
+    <button id="fit" title="Fit the whole graph (0)">Fit</button>
+  </nav>
+  <span id="help">Drag or scroll to pan &#xB7; Ctrl+scroll or pinch to zoom &#xB7;
+    click a box to go to its step</span>
+</header>
+<section id="panel" aria-live="polite">
+  <p id="heading"></p>
+  <pre id="lines"></pre>
+  <p id="hint"></p>
+</section>
+<main{with_code}>
+<section id="graph" aria-label="The computation graph">{svg}</section>
+{code}</main>
+<script type="application/json" id="steps">{data}</script>
+{scripts}</body>
+</html>
+"""
+
+_CODE_SECTION = """<section id="code">
+  <h2>The same pass as code <small>(engine.compile)</small></h2>
+  <p class="legend"><span class="own">this step's lines</span>
+    <span class="feeding">the terms of its gradient</span></p>
+  <pre id="source"></pre>
+</section>
+"""

@@ -1,0 +1,136 @@
+"""A picture before it is DOT: boxes, edges and clusters, whatever the level of detail.
+
+Each level (:mod:`viz.levels`) builds a :class:`Picture`; ``draw_dot`` counts its
+boxes to choose the level and then writes it out for Graphviz. The cells and
+records here are the building blocks every level shares.
+"""
+
+from dataclasses import dataclass, field
+
+from engine import Value
+from viz.style import Theme
+from viz.text import html_label_text
+
+NON_COMMUTATIVE = {"-": "−", "/": "/", "**": "**"}
+"""Binary operations whose operands a picture must tell apart, with the sign it shows."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """How every level draws: numbers, colours, what to show, and the explorer's hooks."""
+
+    number_format: str
+    show_grad: bool
+    colours: Theme
+    font_size: float
+    constants: str
+    names: dict[Value, str]
+    full_names: dict[Value, str]
+    cells: bool = False
+    """For the explorer: grad cells get ids (``<box>_grad``) for the page to blank and fill."""
+    grads: dict[Value, float] | None = None
+    """Gradients to show instead of ``.grad`` (the explorer's own pass)."""
+
+    def number(self, x: float) -> str:
+        """``x`` in the picture's number format."""
+        return format(x + 0.0, self.number_format)  # + 0.0: minus zero shows as 0
+
+
+@dataclass
+class Box:
+    """One node of the picture: its DOT name, label and attributes, and its cluster."""
+
+    id: str
+    label: str
+    attrs: dict[str, str]
+    cluster: str = ""
+
+
+@dataclass
+class Picture:
+    """What a level draws: boxes (in order), edges, nested clusters, the kinds it colours."""
+
+    level: str
+    boxes: list[Box] = field(default_factory=list)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+    clusters: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Cluster key -> (its label, the key of the cluster it sits in, "" for none)."""
+    chains: dict[str, list[str]] = field(default_factory=dict)
+    """Cluster key -> boxes of one rank to keep in this order (a layer's neurons by index)."""
+    kinds: list[str] = field(default_factory=list)
+    caption: str = ""
+
+    def add(self, box: Box, kind: str = "") -> None:
+        """Add a box, and its kind to the legend's list."""
+        self.boxes.append(box)
+        if kind and kind not in self.kinds:
+            self.kinds.append(kind)
+
+    def edge(self, tail: str, head: str, **attrs: str) -> None:
+        """Add an edge from box ``tail`` to box ``head``."""
+        self.edges.append((tail, head, attrs))
+
+
+def table(rows: list[list[str]], fill: str, line: str, *, border: int = 1) -> str:
+    """An HTML-like label: a table of the given cells (already escaped), one list per row."""
+    width = max(map(len, rows))
+    body = "".join(
+        "<TR>"
+        + "".join(
+            cell if cell.startswith("<TD") else f"<TD>{cell}</TD>"
+            for cell in [*row[:-1], _span(row[-1], width - len(row) + 1)]
+        )
+        + "</TR>"
+        for row in rows
+    )
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="{border}" CELLSPACING="0" CELLPADDING="4" '
+        f'BGCOLOR="{fill}" COLOR="{line}">{body}</TABLE>>'
+    )
+
+
+def _span(cell: str, span: int) -> str:
+    if span == 1:
+        return cell
+    if cell.startswith("<TD"):
+        return cell.replace("<TD", f'<TD COLSPAN="{span}"', 1)
+    return f'<TD COLSPAN="{span}">{cell}</TD>'
+
+
+def grad_cell(box_id: str, node: Value, options: Options, prefix: str = "grad ") -> str:
+    """The grad cell of a box; in the explorer, with an id for the page to blank and fill in."""
+    grad = node.grad if options.grads is None else options.grads.get(node, 0.0)
+    text = html_label_text(prefix + options.number(grad))
+    if options.cells:
+        # Graphviz gives a cell an id in SVG only when it is a link; the page stops the link.
+        # The cell is laid out with the number it will show, so the number fits it.
+        return f'<TD ID="{box_id}_grad" HREF="#">{text}</TD>'
+    return f"<TD>{text}</TD>"
+
+
+def name_cell(node: Value, options: Options) -> str:
+    """The bold name of a node, or "" when it has none."""
+    name = options.names.get(node, "")
+    return f"<B>{html_label_text(name)}</B>" if name else ""
+
+
+def tooltip(node: Value, options: Options) -> dict[str, str]:
+    """A tooltip with the model's full name of a parameter, when it has one."""
+    full = options.full_names.get(node)
+    return {"tooltip": full} if full else {}
+
+
+def operands(node: Value, hidden: dict[Value, str]) -> tuple[str, list[str]]:
+    """The operation's label, with hidden constants written in, and a mark per operand.
+
+    ``a - b`` shows as ``a − b`` with its edges marked ``a`` and ``b``, so it reads
+    the right way round whatever the layout; a hidden constant takes its
+    operand's place (``1 − b``). Other operations mark no operand.
+    """
+    op = node.op
+    parents = node.parents
+    if op in NON_COMMUTATIVE and len(parents) == 2:
+        sides = [hidden.get(p, mark) for p, mark in zip(parents, "ab", strict=True)]
+        return f"{sides[0]} {NON_COMMUTATIVE[op]} {sides[1]}", ["a", "b"]
+    extra = [hidden[p] for p in parents if p in hidden]
+    return " ".join([op, *extra]), [""] * len(parents)
