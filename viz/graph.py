@@ -28,6 +28,7 @@ FONT = "Helvetica,Arial,sans-serif"
 READABLE = 60
 """The most boxes a picture may have and still read on a slide."""
 MAX_NODES = 500
+_PORTS = {"LR": ("e", "w"), "RL": ("w", "e"), "TB": ("s", "n"), "BT": ("n", "s")}
 
 _CAPTIONS = {
     "neurons": "one box per neuron, its weights and bias folded in; "
@@ -129,24 +130,41 @@ def drawing(
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int)):
         raise TypeError(f"draw_dot: sample must be None or an int, got {type(sample).__name__}")
     colours = style.theme(theme)
+    params = _values("parameters", parameters)
     try:
-        found = structure.read(root, model, parameters, sample)
+        found = structure.read(root, model, params, sample)
     except ValueError as e:
         raise ValueError(f"draw_dot: {e}") from None
     index = {node: i for i, node in enumerate(engine.topological_order(root))}
+    shown = names.display_names(found, name_all=name_all)
     options = Options(
         number_format=number_format,
         show_grad=show_grad,
         colours=colours,
         font_size=float(font_size),
         constants=constants,
-        names=names.display_names(found, name_all=name_all),
-        full_names=dict(found.names),
+        names=shown,
+        full_names=names.tooltips(found, shown),
+        rankdir=rankdir,
         cells=cells,
         grads=grads,
     )
     picture = _level(found, options, index, detail, max_nodes)
     return Drawing(picture, found, index, options)
+
+
+def _values(name: str, values: object) -> list[Value]:
+    """``values`` as a list of Values, or a TypeError naming the argument."""
+    hint = "an iterable of Values, such as model.parameters()"
+    if isinstance(values, Value | str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(f"draw_dot: {name} must be {hint}; got {type(values).__name__}")
+    found = list(values)
+    for i, v in enumerate(found):
+        if not isinstance(v, Value):
+            raise TypeError(
+                f"draw_dot: {name}[{i}] must be a Value ({hint}); got {type(v).__name__}"
+            )
+    return found
 
 
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
@@ -191,7 +209,8 @@ def _level(
     else:
         picture = min(candidates, key=lambda p: len(p.boxes))
         if len(picture.boxes) > READABLE and picture.level == "values":
-            picture = levels.values(found, options, index, max_nodes or READABLE)
+            # About READABLE boxes: each Value comes with the node of its operation.
+            picture = levels.values(found, options, index, max_nodes or READABLE // 2)
     if picture is not candidates[0] or picture.level != "values":
         shown = sum(1 for box in picture.boxes if box.id.startswith("v") and "_" not in box.id)
         picture.caption = _CAPTIONS[picture.level].format(shown=shown, total=total)
@@ -208,7 +227,7 @@ def _dot(drawing: Drawing, *, rankdir: str, legend: bool) -> graphviz.Digraph:
         "fontsize": size, "fontcolor": colours.text,
     }  # fmt: skip
     if picture.level != "values":
-        graph_attrs |= {"nodesep": "0.12", "ranksep": "0.9"}
+        graph_attrs |= {"nodesep": "0.12", "ranksep": "1.1"}
     if picture.chains:
         # A second crossing-minimisation pass would rotate each layer's order of neurons.
         graph_attrs["remincross"] = "false"
@@ -217,6 +236,10 @@ def _dot(drawing: Drawing, *, rankdir: str, legend: bool) -> graphviz.Digraph:
     dot.attr("graph", **graph_attrs)
     dot.attr("node", fontname=FONT, fontsize=size, fontcolor=colours.text)
     dot.attr("edge", color=colours.line, arrowsize="0.7", fontname=FONT, fontcolor=colours.text)
+    if picture.level != "values":
+        # Edges leave and enter wide boxes at their sides, not across the names on them.
+        tail, head = _PORTS[rankdir]
+        dot.attr("edge", tailport=tail, headport=head)
     _write_clusters(dot, picture, "", options, rankdir)
     for tail, head, attrs in picture.edges:
         dot.edge(tail, head, **attrs)
@@ -241,15 +264,16 @@ def _write_clusters(
                 color=options.colours.line, fontcolor=options.colours.text,
             )  # fmt: skip
             _write_clusters(sub, picture, key, options, rankdir)
-            chain = picture.chains.get(key, [])
-            if len(chain) > 1:
-                # Invisible edges within one rank keep the boxes in order (j = 0, 1, ...).
-                with sub.subgraph() as rank:
-                    rank.attr(rank="same")
-                    # dot puts a flat edge's tail first, left in TB, which LR turns to below.
-                    ordered = chain[::-1] if rankdir == "LR" else chain
-                    for a, b in itertools.pairwise(ordered):
-                        rank.edge(a, b, style="invis")
+    for cluster, chain in picture.chains:
+        if cluster == parent and len(chain) > 1:
+            # Invisible edges within one rank keep the boxes in order (j = 0, 1, ...).
+            with dot.subgraph() as rank:
+                rank.attr(rank="same")
+                # Found by trying Graphviz 2.43: in LR a chain in a cluster comes out bottom
+                # to top, one outside clusters top to bottom (tests pin both orders).
+                ordered = chain[::-1] if rankdir == "LR" and cluster else chain
+                for a, b in itertools.pairwise(ordered):
+                    rank.edge(a, b, style="invis")
 
 
 def _label(label: str) -> str:

@@ -14,6 +14,7 @@ number of samples.
 from collections import deque
 
 from engine import Value
+from viz import numbers
 from viz.picture import (
     Box,
     Options,
@@ -29,6 +30,7 @@ from viz.text import html_label_text
 
 LEVELS = ("values", "neurons", "layers")
 SAMPLE = "sample"
+_OPERAND_PORTS = {"LR": ("nw", "sw"), "RL": ("ne", "se"), "TB": ("nw", "ne"), "BT": ("sw", "se")}
 PARAMS = "params"
 
 
@@ -48,7 +50,7 @@ def hidden_constants(structure: Structure, options: Options) -> dict[Value, str]
     if options.constants != "hidden":
         return {}
     return {
-        n: options.number(n.data)
+        n: numbers.number(n.data)
         for n in structure.order
         if n is not structure.root and kind(n, structure, options) == "constant"
     }
@@ -81,6 +83,11 @@ def values(structure: Structure, options: Options, index: dict[Value, int], limi
             _operation(
                 picture, node, name, structure, options, inline, cluster, index, shown, allowed
             )
+    # Each neuron's weights in order, then its bias, as the seed's W[j, :] and b[j] read.
+    for neuron in structure.neurons:
+        ids = [f"v{index[p]}" for p in neuron.parameters if p in shown]
+        if len(ids) == len(neuron.parameters):
+            picture.chains.append((_cluster_of(neuron.parameters[0], structure), ids))
     hidden = len(structure.order) - len(shown)
     if hidden:
         label = f"{hidden} more values not shown (max_nodes={limit})"
@@ -91,45 +98,40 @@ def values(structure: Structure, options: Options, index: dict[Value, int], limi
 
 def neurons(structure: Structure, options: Options, index: dict[Value, int]) -> Picture:
     """A box per neuron, its parameters folded in, a cluster per layer; other Values as boxes."""
-    picture = Picture("neurons")
-    sources = _sources(structure, index, by_layer=False)
-    inline = hidden_constants(structure, options)
-    _sample_cluster(picture, structure)
-    for layer in structure.layers:
-        label = f"layer {layer.index + 1}: {len(layer.neurons)} × {layer.neurons[0].activation}"
-        key = f"layer{layer.index}"
-        picture.clusters[key] = (label, _cluster_of(layer.neurons[0].out, structure))
-        picture.chains[key] = [sources[n.out] for n in layer.neurons]
-    for node in structure.order:
-        neuron = structure.owner.get(node)
-        if neuron is not None:
-            if node is neuron.out:
-                _neuron_box(picture, neuron, structure, options, sources)
-            continue
-        _other_value(picture, node, structure, options, index, sources, inline)
-    _params_box(picture, structure, options)
-    return picture
+    return _model_level("neurons", structure, options, index)
 
 
 def layers(structure: Structure, options: Options, index: dict[Value, int]) -> Picture:
     """A box per layer with the seed's vectors a, h and delta; other Values as boxes."""
-    picture = Picture("layers")
-    sources = _sources(structure, index, by_layer=True)
+    return _model_level("layers", structure, options, index)
+
+
+def _model_level(
+    level: str, structure: Structure, options: Options, index: dict[Value, int]
+) -> Picture:
+    picture = Picture(level)
+    by_layer = level == "layers"
+    sources = _sources(structure, index, by_layer=by_layer)
     inline = hidden_constants(structure, options)
     _sample_cluster(picture, structure)
-    inputs = structure.network_inputs()
-    vector = all(not x.parents and x not in structure.parameters for x in inputs)
+    inputs = set(structure.network_inputs())
+    vector = by_layer and inputs == structure.inputs  # x as one box: all leaves, no parameter
     if vector:
         _input_vector(picture, structure, options)
+    for layer in structure.layers if not by_layer else ():
+        label = f"layer {layer.depth + 1}: {len(layer.neurons)} × {layer.neurons[0].activation}"
+        key = f"layer{layer.index}"
+        picture.clusters[key] = (label, _cluster_of(layer.neurons[0].out, structure))
+        picture.chains.append((key, [sources[n.out] for n in layer.neurons]))
     for node in structure.order:
         neuron = structure.owner.get(node)
-        if neuron is not None:
-            if node is neuron.out and neuron.index == 0:
-                _layer_box(picture, neuron.layer, structure, options, sources)
-            continue
-        if vector and node in inputs:
-            continue
-        _other_value(picture, node, structure, options, index, sources, inline)
+        if neuron is None:
+            if not (vector and node in inputs):
+                _other_value(picture, node, structure, options, index, sources, inline)
+        elif node is neuron.out and not by_layer:
+            _neuron_box(picture, neuron, structure, options, sources)
+        elif node is neuron.out and neuron is structure.layers[neuron.layer].neurons[0]:
+            _layer_box(picture, neuron.layer, structure, options, sources)
     _params_box(picture, structure, options)
     return picture
 
@@ -165,7 +167,7 @@ def _constant_box(name: str, node: Value, options: Options, cluster: str) -> Box
     size = f"{options.font_size * 0.8:g}"
     attrs = {"shape": "plaintext", "id": name, "class": "value constant", "fontsize": size}
     attrs |= {"height": "0.2", "width": "0.2", "margin": "0"}
-    return Box(name, html_label_text(options.number(node.data)), attrs, cluster)
+    return Box(name, html_label_text(numbers.number(node.data)), attrs, cluster)
 
 
 def _operation(
@@ -245,7 +247,7 @@ def _neuron_box(
     cells = [f"data {html_label_text(options.number(neuron.out.data))}"]
     if options.show_grad:
         cells.append(grad_cell(name, neuron.out, options))
-    rows = [[head + html_label_text(formula)], cells]
+    rows = [[head + html_label_text(formula), *cells]]  # one row: a layer's column stays short
     fill = options.colours.fills["neuron"]
     label = table(rows, fill, options.colours.line)
     tip = f"{neuron.key}: {formula}, {len(neuron.weights)} weights"
@@ -262,7 +264,7 @@ def _layer_box(
 ) -> None:
     layer = structure.layers[index]
     name = f"layer{index}"
-    n = index + 1
+    n = layer.depth + 1
     activation = layer.neurons[0].activation
     heads = ["j", f"a{n}", f"h{n}"] + ([f"δ{n}"] if options.show_grad else [])
     rows = [[f"<B>{html_label_text(f'layer {n}: {len(layer.neurons)} × {activation}')}</B>"]]
@@ -325,7 +327,10 @@ def _other_value(
         if tail is None or (tail in seen and not mark):
             continue  # a hidden constant, or a second edge from the same box
         seen.add(tail)
-        picture.edge(tail, name, **_edge_marks(node, parent, mark, structure, options))
+        attrs = _edge_marks(node, parent, mark, structure, options)
+        if mark:  # the two operands enter apart, so their marks do not meet
+            attrs["headport"] = _OPERAND_PORTS[options.rankdir][mark == "b"]
+        picture.edge(tail, name, **attrs)
 
 
 def _params_box(picture: Picture, structure: Structure, options: Options) -> None:

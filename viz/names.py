@@ -1,29 +1,36 @@
 """Names as the seed writes them: ``W1[3,0]``, ``b1[3]``, ``x[0]``, ``a1[3]``, ``h1[3]``.
 
+A linear neuron (the output layer of an MLP) is one node, its output ``h = a``; it
+goes by ``h``.
+
 Layers count from 1, the first hidden layer, as in the seed (``nn.backprop``'s
 lists count from 0: its ``delta[0]`` is the seed's delta^1). ``W1[j,i]`` is the
 weight of neuron j on input i. A picture shows these short names and keeps the
 model's full name (``layers.0.neurons.3.w.0``) for a tooltip.
 """
 
+import re
+
 from engine import Value
 from viz.structure import Structure
+
+_MODULE_PATH = re.compile(r"^(?:\w+\.)+\d+$|^(?:\w+\.)+[wb]$")
 
 
 def seed_names(structure: Structure) -> dict[Value, str]:
     """Return the seed's name for each parameter, neuron node and network input of ``structure``."""
     names: dict[Value, str] = {}
     for layer in structure.layers:
-        l = layer.index + 1  # noqa: E741 - the seed's l
+        l = layer.depth + 1  # noqa: E741 - the seed's l
         for neuron in layer.neurons:
             j = neuron.index
             for i, w in enumerate(neuron.weights):
                 names[w] = f"W{l}[{j},{i}]"
             if neuron.bias is not None:
                 names[neuron.bias] = f"b{l}[{j}]"
+            # A linear neuron's one node is its output h (= a): what the layers above read.
             names[neuron.pre] = f"a{l}[{j}]"
-            if neuron.out is not neuron.pre:
-                names[neuron.out] = f"h{l}[{j}]"
+            names[neuron.out] = f"h{l}[{j}]"
     for i, x in enumerate(structure.network_inputs()):
         if not x.parents and x not in structure.parameters:
             names[x] = f"x[{i}]"
@@ -43,7 +50,7 @@ def display_names(structure: Structure, *, name_all: bool = False) -> dict[Value
     seen: dict[str, int] = {}
     unnamed = 0
     for node in structure.order:
-        name = seed.get(node) or node.label
+        name = seed.get(node, "") if _replaceable(node, structure) else node.label
         if not name and name_all and node is structure.root:
             name = "L"  # the seed's name for the loss
         if not name and name_all and node.parents:  # constants show their number instead
@@ -56,6 +63,23 @@ def display_names(structure: Structure, *, name_all: bool = False) -> dict[Value
     return names
 
 
-def full_name(structure: Structure, node: Value) -> str:
-    """Return the model's name for a parameter (``layers.0.neurons.3.w.0``), else ""."""
-    return structure.names.get(node, "")
+def tooltips(structure: Structure, shown: dict[Value, str]) -> dict[Value, str]:
+    """Return, per node, the names the picture does not show: the seed's, the model's full one."""
+    seed = seed_names(structure)
+    tips = {}
+    for node in structure.order:
+        others = [seed.get(node, ""), structure.names.get(node, "")]
+        others = [n for n in dict.fromkeys(others) if n and n != shown.get(node)]
+        if others:
+            tips[node] = ", ".join(others)
+    return tips
+
+
+def _replaceable(node: Value, structure: Structure) -> bool:
+    """Whether the seed's name may stand for a node's label: the label is none, or nn's own.
+
+    ``nn`` labels parameters with their module path (``layers.0.neurons.3.w.1``); a
+    label the user chose (``x1``, ``n``) stays, the seed's name going to the tooltip.
+    """
+    label = node.label
+    return not label or label == structure.names.get(node) or bool(_MODULE_PATH.match(label))

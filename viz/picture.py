@@ -26,6 +26,7 @@ class Options:
     constants: str
     names: dict[Value, str]
     full_names: dict[Value, str]
+    rankdir: str = "LR"
     cells: bool = False
     """For the explorer: grad cells get ids (``<box>_grad``) for the page to blank and fill."""
     grads: dict[Value, float] | None = None
@@ -55,8 +56,8 @@ class Picture:
     edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
     clusters: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Cluster key -> (its label, the key of the cluster it sits in, "" for none)."""
-    chains: dict[str, list[str]] = field(default_factory=dict)
-    """Cluster key -> boxes of one rank to keep in this order (a layer's neurons by index)."""
+    chains: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(cluster key, boxes of one rank to keep in this order): a layer's neurons by index."""
     kinds: list[str] = field(default_factory=list)
     caption: str = ""
 

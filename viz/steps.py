@@ -152,11 +152,18 @@ class _Writer:
     def neuron_step(self, neuron: Neuron, box: str) -> dict[str, Any]:
         out, pre = neuron.out, neuron.pre
         name, pre_name = self.name(out), self.name(pre)
-        heading = (
-            f"neuron {name} = {neuron.activation}({pre_name}), {pre_name} = w·x + b: "
-            f"data {numbers.number(out.data)}"
-        )
-        lines, sources = self.chain_rule(out)
+        if out is pre:
+            heading = f"neuron {name} = w·x + b (linear): data {numbers.number(out.data)}"
+        else:
+            heading = (
+                f"neuron {name} = {neuron.activation}({pre_name}), {pre_name} = w·x + b: "
+                f"data {numbers.number(out.data)}"
+            )
+        if out is self.found.root:
+            lines = [f"d{name}/d{name} = 1 (the seed of the backward pass)"]
+            sources: list[str] = []
+        else:
+            lines, sources = self.chain_rule(out)
         delta = self.grads[pre]
         if out is not pre:
             (slope,) = engine.local_derivatives(out)
@@ -165,7 +172,8 @@ class _Writer:
                 f"{neuron.activation}'({pre_name}) = {_product(self.grads[out], slope, delta)}"
             )
         else:
-            lines.append(f"δ = d{self.root_name}/d{pre_name} (a linear neuron: f' = 1)")
+            shown = numbers.number(delta)
+            lines.append(f"δ = d{self.root_name}/d{name} · 1 = {shown} (linear: h = a, f' = 1)")
         r = self.root_name
         lines.append(f"weights and bias: d{r}/dw_i = δ · x_i, d{r}/db = δ")
         for w, x in zip(neuron.weights, neuron.inputs, strict=True):
@@ -181,66 +189,62 @@ class _Writer:
 
     # -- one layer: the seed's recursion ----------------------------------------------
 
-    def recursion(self, index: int) -> tuple[list[float], list[float], list[float]]:
-        """The seed's recursion for layer ``index``: (what multiplies f'(a), f'(a), delta).
+    def recursion(self, layer: Layer) -> tuple[list[float], list[float], list[float]]:
+        """The seed's recursion for ``layer``: (what multiplies f'(a), f'(a), delta).
 
-        The output layer starts from the gradient of its outputs; every layer below
-        from the delta of the layer above, through the transposed weights, added up
-        as ``nn.backprop`` adds it, so the numbers are the seed's algorithm's own.
+        A layer that only the layer above reads takes that layer's delta through the
+        transposed weights, added up as ``nn.backprop`` adds it, so the numbers are the
+        seed's algorithm's own; any other layer (the output layer) starts from the
+        gradient of its outputs.
         """
-        if index not in self.deltas:
-            layers = self.found.layers
-            layer = layers[index]
-            if index == len(layers) - 1:
+        if layer.index not in self.deltas:
+            if layer.above is None:
                 upstream = [self.grads[n.out] for n in layer.neurons]
             else:
-                above = self.recursion(index + 1)[2]
-                weights = [[w.data for w in n.weights] for n in layers[index + 1].neurons]
+                above = self.recursion(layer.above)[2]
+                weights = [[w.data for w in n.weights] for n in layer.above.neurons]
                 upstream = [
                     sum(row[j] * d for row, d in zip(weights, above, strict=True))
                     for j in range(len(layer.neurons))
                 ]
             slopes = [self.slope(n) for n in layer.neurons]
             deltas = [u * s for u, s in zip(upstream, slopes, strict=True)]
-            self.deltas[index] = (upstream, slopes, deltas)
-        return self.deltas[index]
+            self.deltas[layer.index] = (upstream, slopes, deltas)
+        return self.deltas[layer.index]
 
     def layer_step(self, layer: Layer, box: str) -> dict[str, Any]:
-        l = layer.index + 1  # noqa: E741 - the seed's l
-        layers = self.found.layers
+        l = layer.depth + 1  # noqa: E741 - the seed's l
         activation = layer.neurons[0].activation
         r = self.root_name
-        upstream, slopes, deltas = self.recursion(layer.index)
-        if layer.index == len(layers) - 1:
+        upstream, slopes, deltas = self.recursion(layer)
+        if layer.above is None:
             heading = f"output layer {l}: δ{l} = d{r}/dh{l} ⊙ f'(a{l}), f = {activation}"
             head = f"d{r}/dh{l}"
-            lines = [f"d{r}/dh{l} comes from the nodes after the network:"]
+            lines = [f"d{r}/dh{l} comes from the nodes that read the layer's outputs:"]
+            sources: list[str] = []
             for n in layer.neurons:
                 if n.out is self.found.root:
                     lines.append(f"d{r}/d{self.name(n.out)} = 1 (the output itself)")
                 else:
-                    lines += self.chain_rule(n.out)[0]
+                    more, feeding = self.chain_rule(n.out)
+                    lines += more
+                    sources += feeding
             lines.append("")
-            sources = list(
-                dict.fromkeys(b for n in layer.neurons for b in self.chain_rule(n.out)[1])
-            )
         else:
-            above = layers[layer.index + 1]
             heading = f"layer {l}: δ{l} = (W{l + 1}ᵀ δ{l + 1}) ⊙ f'(a{l}), f = {activation}"
             head = f"(W{l + 1}ᵀ δ{l + 1})"
-            lines = [
-                f"δ{l + 1} = " + _vector(self.recursion(above.index)[2]) + " (the step before)"
-            ]
-            sources = [f"layer{above.index}"]
+            delta_above = _vector(self.recursion(layer.above)[2])
+            lines = [f"δ{l + 1} = {delta_above} (the step before)"]
+            sources = [f"layer{layer.above.index}"]
         lines.append(f"  j  {head}_j · f'(a{l}_j) = δ{l}_j")
         for j, (u, s, d) in enumerate(zip(upstream, slopes, deltas, strict=True)):
             lines.append(f"  {j:>2}  {_product(u, s, d)}")
-        if layer.index < len(layers) - 1:
+        if layer.above is not None:
             lines += ["", f"W{l + 1} (row k = neuron k of layer {l + 1}):"]
-            lines += _matrix([[w.data for w in n.weights] for n in layers[layer.index + 1].neurons])
-        before = self.layer_input(layer)
-        lines += ["", f"d{r}/dW{l} = δ{l} ({before[0]})ᵀ, row j = δ{l}_j · {before[0]}:"]
-        lines += _matrix([[d * h for h in before[1]] for d in deltas])
+            lines += _matrix([[w.data for w in n.weights] for n in layer.above.neurons])
+        before = "x" if layer.depth == 0 else f"h{layer.depth}"
+        lines += ["", f"d{r}/dW{l} = δ{l} ({before})ᵀ, row j = δ{l}_j · {before}:"]
+        lines += _matrix([[d * h.data for h in layer.inputs] for d in deltas])
         lines += [f"d{r}/db{l} = δ{l} = " + _vector(deltas)]
         if self.found.batch is not None:
             lines.append(
@@ -252,7 +256,7 @@ class _Writer:
             for n, d in zip(layer.neurons, deltas, strict=True)
         }
         nodes = [node for n in layer.neurons for node in n.nodes]
-        return self.step(box, heading, lines, sources, fill, nodes)
+        return self.step(box, heading, lines, list(dict.fromkeys(sources)), fill, nodes)
 
     def slope(self, neuron: Neuron) -> float:
         """f'(a) of a neuron: its activation's local derivative, 1 for a linear neuron."""
@@ -260,11 +264,6 @@ class _Writer:
             return 1.0
         (slope,) = engine.local_derivatives(neuron.out)
         return slope
-
-    def layer_input(self, layer: Layer) -> tuple[str, list[float]]:
-        if layer.index == 0:
-            return "x", [x.data for x in layer.inputs]
-        return f"h{layer.index}", [x.data for x in layer.inputs]
 
     # -- what every step carries ------------------------------------------------------
 

@@ -9,6 +9,7 @@ which neuron owns each weight; without one, each fused ``dot+b`` node is a neuro
 The batch is found by the same finder ``engine.compile`` uses for its loops.
 """
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -49,7 +50,9 @@ class Neuron:
     inputs: list[Value | None] = field(default_factory=list)
     """What each weight multiplies (the seed's h^(l-1) or x), by weight; None if unknown."""
     layer: int = -1
-    """The layer's place in the network, 0 for the first hidden layer (the seed's l - 1)."""
+    """The place of the neuron's layer in ``Structure.layers``; -1 when there are none."""
+    users: list[Value] = field(default_factory=list)
+    """The nodes that read the neuron's output."""
 
     @property
     def activation(self) -> str:
@@ -67,9 +70,14 @@ class Layer:
     """Neurons that read the same inputs: one of the seed's layers."""
 
     index: int
+    """The layer's place in ``Structure.layers`` (data flow order)."""
     neurons: list[Neuron]
     inputs: list[Value]
     """The layer's input vector (the seed's h^(l-1), or x for the first layer)."""
+    depth: int = 0
+    """How many layers come before it: the seed's l - 1 (0 for the first hidden layer)."""
+    above: "Layer | None" = None
+    """The layer that alone reads this one's outputs (the seed's l + 1), if any."""
 
 
 @dataclass(eq=False)
@@ -106,8 +114,9 @@ class Structure:
     """Full names (``layers.0.neurons.3.w.0``) of the model's parameters."""
 
     def network_inputs(self) -> list[Value]:
-        """The first layer's inputs (the seed's x), or [] if there are no layers."""
-        return list(self.layers[0].inputs) if self.layers else []
+        """The inputs of the first layers (the seed's x), or [] if there are no layers."""
+        firsts = [x for layer in self.layers if layer.depth == 0 for x in layer.inputs]
+        return list(dict.fromkeys(firsts))
 
     @property
     def inputs(self) -> set[Value]:
@@ -193,6 +202,7 @@ def _neurons_of_model(
     model: Module,
 ) -> list[Neuron]:
     """Neurons from the model's names: a module holding parameters directly is a neuron."""
+    position = {node: i for i, node in enumerate(order)}
     owners: dict[Value, str] = {}
     ranks: dict[Value, int] = {}
     for p, name in names.items():
@@ -201,17 +211,39 @@ def _neurons_of_model(
             parts.pop()
         owners[p] = ".".join(parts[:-1])
         ranks[p] = len(ranks)
-    members: dict[str, list[Value]] = {}
+    # A neuron module may run more than once (a batch too small to fold): each run is an
+    # instance of its own, the nodes that read its parameters and the sums of those.
+    instances: dict[int, tuple[str, list[Value]]] = {}
+    instance_of: dict[Value, int] = {}
+    fresh = itertools.count()
     for node in order:
         if not node.parents:
             continue
         keys = {owners[p] for p in node.parents if p in owners}
+        read = sorted({instance_of[p] for p in node.parents if p in instance_of})
         if len(keys) == 1:
-            members.setdefault(keys.pop(), []).append(node)
-        elif not keys:
-            _join_gather(node, members, consumers)
+            key = keys.pop()
+            same = [i for i in read if instances[i][0] == key]
+            target = same[0] if same else next(fresh)
+            instances.setdefault(target, (key, []))
+        elif keys or not read or len({instances[i][0] for i in read}) != 1:
+            continue
+        else:
+            target = read[0]
+            nodes = [n for i in read for n in instances[i][1]]
+            if not _gathers(node, nodes, consumers):
+                continue
+            same = read
+        # The terms w_i * x_i start apart; the sum that adds them makes them one instance.
+        for i in same[1:]:
+            for n in instances.pop(i)[1]:
+                instance_of[n] = target
+                instances[target][1].append(n)
+        instances[target][1].append(node)
+        instance_of[node] = target
     neurons = []
-    for key, nodes in members.items():
+    for key, nodes in instances.values():
+        nodes.sort(key=position.__getitem__)
         params = sorted((p for p in owners if owners[p] == key), key=ranks.__getitem__)
         neuron = _neuron(key, nodes, params, consumers, _activation_of(model, key))
         if neuron is not None:
@@ -219,18 +251,20 @@ def _neurons_of_model(
     return neurons
 
 
-def _join_gather(
-    node: Value, members: dict[str, list[Value]], consumers: dict[Value, list[Value]]
-) -> None:
-    """A sum whose operands all belong to one neuron, and feed only it, joins that neuron."""
+def _gathers(node: Value, nodes: list[Value], consumers: dict[Value, list[Value]]) -> bool:
+    """Whether ``node`` sums a neuron's terms: a ``+`` or ``sum`` of its nodes, used only here.
+
+    A constant may join in: Python's ``sum`` starts from 0.
+    """
     if node.op not in _GATHERS:
-        return
-    for nodes in members.values():
-        if nodes and all(
-            p in nodes and consumers[p] == [node] for p in node.parents
-        ):  # small groups: a linear scan is fine
-            nodes.append(node)
-            return
+        return False
+    inside = [p for p in node.parents if p.parents or p in nodes]
+    constants = [p for p in node.parents if not p.parents and not p.label]
+    return (
+        len(inside) + len(constants) == len(node.parents)
+        and all(p in nodes and consumers[p] == [node] for p in inside)
+        and bool(inside)
+    )
 
 
 def _activation_of(model: Module, key: str) -> str | None:
@@ -276,6 +310,7 @@ def _neuron(
     layer_key, index = (match["layer"] or "", int(match["j"])) if match else (key, 0)
     neuron = Neuron(key, layer_key, index, weights, biases[0] if biases else None, pre, out, nodes)
     neuron.inputs = [_input_of(w, nodes) for w in weights]
+    neuron.users = list(consumers[out])
     return neuron
 
 
@@ -327,30 +362,52 @@ def _neurons_of_dots(order: list[Value], consumers: dict[Value, list[Value]]) ->
 
 
 def _layers(neurons: Sequence[Neuron]) -> list[Layer]:
-    """Group neurons into layers; [] unless every layer reads one input vector in one order."""
-    grouped: dict[str, list[Neuron]] = {}
+    """Group neurons into layers; [] unless every layer reads one input vector in one order.
+
+    A layer is the neurons of one module that read the same inputs, so a module run on
+    several samples (or two models side by side) gives a layer per run. Layers are
+    numbered by depth, as the seed numbers them, and placed in order of data flow.
+    """
+    grouped: dict[tuple[str, tuple[int, ...]], list[Neuron]] = {}
     for neuron in neurons:
-        grouped.setdefault(neuron.layer_key, []).append(neuron)
+        grouped.setdefault((neuron.layer_key, tuple(map(id, neuron.inputs))), []).append(neuron)
     layers = []
     for neurons_of_layer in grouped.values():
         neurons_of_layer.sort(key=attrgetter("index"))
         first = neurons_of_layer[0].inputs
-        if None in first or any(n.inputs != first for n in neurons_of_layer):
+        if None in first:
             return []
         layers.append(Layer(0, neurons_of_layer, first))  # type: ignore[arg-type]
-    # Order layers by data flow: a layer comes after the layers whose outputs it reads.
     outputs = {n.out: layer for layer in layers for n in layer.neurons}
     depth: dict[int, int] = {}
 
     def level(layer: Layer) -> int:
         if id(layer) not in depth:
-            before = {outputs[x] for x in layer.inputs if x in outputs}
-            depth[id(layer)] = 1 + max((level(b) for b in before), default=-1)
+            before = {id(outputs[x]): outputs[x] for x in layer.inputs if x in outputs}
+            depth[id(layer)] = 1 + max((level(b) for b in before.values()), default=-1)
         return depth[id(layer)]
 
     layers.sort(key=level)
-    for l, layer in enumerate(layers):  # noqa: E741 - the seed's l
-        layer.index = l
+    pres = {n.pre: layer for layer in layers for n in layer.neurons}
+    for i, layer in enumerate(layers):
+        layer.index, layer.depth = i, level(layer)
         for neuron in layer.neurons:
-            neuron.layer = l
+            neuron.layer = i
+    for layer in layers:
+        layer.above = _above(layer, pres)
     return layers
+
+
+def _above(layer: Layer, pres: dict[Value, Layer]) -> Layer | None:
+    """The layer that alone reads this one's outputs, through its weights; else None.
+
+    Only then is delta the seed's recursion, (W^(l+1))^T delta^(l+1) ⊙ f'(a^l): an
+    output read elsewhere too (a skip, the loss) takes its gradient from there as well.
+    """
+    readers = {id(pres.get(c)): pres.get(c) for n in layer.neurons for c in n.users}
+    if len(readers) != 1:
+        return None
+    (above,) = readers.values()
+    if above is None or above.inputs != [n.out for n in layer.neurons]:
+        return None
+    return above

@@ -8,7 +8,7 @@ KINDS = ("output", "parameter", "input", "constant", "intermediate", "neuron", "
 KIND_NAMES = {
     "output": "output (the root)",
     "parameter": "parameter",
-    "input": "input (a labelled leaf)",
+    "input": "input (x, or a labelled leaf)",
     "constant": "constant (an unlabelled leaf)",
     "intermediate": "intermediate result",
     "neuron": "neuron: h = f(w·x + b), weights folded in",

@@ -1,7 +1,8 @@
-"""Make the pictures the lessons show: ``python docs/lessons/make_pictures.py``.
+"""Make the pictures the lessons and the README show: ``python docs/lessons/make_pictures.py``.
 
-Writes images/neuron.svg (lesson 2), images/decision_boundary.png and
-images/training.png (lesson 5) beside this file.
+Writes images/neuron.svg (lesson 2), images/error-signal-layers.svg (lesson 4),
+images/decision_boundary.png and images/training.png (lesson 5) beside this file,
+and ../images/mlp-neurons.svg (the README's picture of a model, a box per neuron).
 """
 
 from pathlib import Path
@@ -11,6 +12,7 @@ import viz
 from engine import Value
 
 HERE = Path(__file__).resolve().parent / "images"
+README_IMAGES = Path(__file__).resolve().parents[1] / "images"
 
 
 def neuron() -> None:
@@ -25,17 +27,40 @@ def neuron() -> None:
     viz.save_svg(y, HERE / "neuron.svg", legend=False)
 
 
-def training() -> None:
+def error_signal() -> None:
+    """Lesson 4's network and loss, a box per layer holding the seed's a, h and delta."""
+    model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
+    out = model([1.0, -0.5])
+    assert isinstance(out, Value)  # one output neuron: one Value
+    L = (out - 1.0) ** 2
+    L.label = "L"
+    L.backward()
+    viz.save_svg(L, HERE / "error-signal-layers.svg", rankdir="TB", model=model, detail="layers")
+
+
+def training() -> tuple[nn.MLP, list[list[float]]]:
     """Lesson 5's run: nn.fit is the lesson's loop (hinge + 1e-4 L2, SGD 1.0 -> 0.1, 100 steps)."""
     X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1337)
     history = nn.fit(model, X, y, steps=100, progress=False)
     viz.plot_decision_boundary(model, X, y, HERE / "decision_boundary.png")
     viz.plot_history(history, HERE / "training.png")
+    return model, X
+
+
+def mlp_neurons(model: nn.MLP, points: list[list[float]]) -> None:
+    """The README's trained moons model on the first moons point, a box per neuron."""
+    model.zero_grad()
+    score = model(points[0])
+    assert isinstance(score, Value)
+    score.backward()
+    viz.save_svg(score, README_IMAGES / "mlp-neurons.svg", model=model, detail="neurons")
 
 
 if __name__ == "__main__":
     HERE.mkdir(exist_ok=True)
     neuron()
-    training()
-    print(f"wrote the lesson pictures into {HERE}")
+    error_signal()
+    model, X = training()
+    mlp_neurons(model, X)
+    print(f"wrote the lesson pictures into {HERE} and the README's into {README_IMAGES}")

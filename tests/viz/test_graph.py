@@ -89,7 +89,7 @@ def test_kinds_are_coloured_apart_and_named_in_the_legend() -> None:
     source = draw_dot(y, parameters=[w]).source
     assert 'class="value parameter"' in source and 'class="value input"' in source
     assert 'class="value constant"' in source and 'class="value output"' in source
-    for name in ("parameter", "input (a labelled leaf)", "constant", "output (the root)"):
+    for name in ("parameter", "input (x, or a labelled leaf)", "constant", "output (the root)"):
         assert name in source
     assert "legend" not in draw_dot(y, legend=False).source
 
@@ -122,7 +122,7 @@ def test_themes_and_font_size_reach_the_graph_attributes() -> None:
     [
         ({"rankdir": "XY"}, "rankdir must be one of"),
         ({"number_format": "q"}, "number_format"),
-        ({"max_nodes": 0}, "max_nodes must be an int >= 1"),
+        ({"max_nodes": 0}, "max_nodes must be None or an int >= 1"),
         ({"theme": "neon"}, "theme must be one of"),
         ({"font_size": -1}, "font_size must be a positive number"),
     ],
