@@ -168,20 +168,31 @@ def train_compiled(history: nn.History, engine_seconds: float) -> str:
 def pictures(
     out: Path, model: nn.MLP, X: list[list[float]], y: list[int], history: nn.History
 ) -> None:
-    """Part 3: the neuron's graph, its backward-pass explorer, the boundary and the curves."""
+    """Part 3: the neuron's graph and explorer, the model's, the boundary and the curves."""
     out.mkdir(parents=True, exist_ok=True)
     root, (_, w, b) = neuron()
     page = viz.explorer(root, out / "explorer.html", parameters=[w, b], code=True)
     root.backward()
+    # The trained model on the whole batch: one sample's piece, a box per neuron or layer.
+    params = model.parameters()
+    loss = nn.hinge_loss([model(x) for x in X], y) + 1e-4 * engine.dot(params, params)  # type: ignore[misc]
+    layers_page = viz.explorer(loss, out / "layers.html", model=model, detail="layers")
+    model.zero_grad()
+    loss.backward()
     written = [
         viz.save_svg(root, out / "neuron.svg", parameters=[w, b]),
         page,
+        viz.save_svg(loss, out / "model.svg", model=model),
+        layers_page,
         viz.plot_decision_boundary(
             model, X, y, out / "decision_boundary.png", title="MLP(2, [16, 16, 1]) on two moons"
         ),
         viz.plot_history(history, out / "training.png", title="Training, micrograd's recipe"),
     ]
-    print("\nPart 3. Pictures written (open explorer.html in a browser and press the arrow keys):")
+    print(
+        "\nPart 3. Pictures written (open explorer.html or layers.html in a browser and press "
+        "the arrow keys):"
+    )
     for path in written:
         print(f"  {path}")
 

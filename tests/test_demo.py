@@ -21,6 +21,8 @@ def test_demo_trains_both_ways_to_the_same_losses_and_writes_its_files(
     assert "step  99  loss 0.0120  accuracy 100%" in out
     assert "the 100 losses differ from the engine's by at most 0.0e+00" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "decision_boundary.png", "explorer.html", "moons_step.py", "neuron.svg", "training.png",
+        "decision_boundary.png", "explorer.html", "layers.html", "model.svg", "moons_step.py",
+        "neuron.svg", "training.png",
     ]  # fmt: skip
+    assert "× 100 samples" in (tmp_path / "model.svg").read_text()
     compile((tmp_path / "moons_step.py").read_text(), "moons_step.py", "exec")

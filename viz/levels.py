@@ -247,7 +247,10 @@ def _neuron_box(
     cells = [f"data {html_label_text(options.number(neuron.out.data))}"]
     if options.show_grad:
         cells.append(grad_cell(name, neuron.out, options))
-    rows = [[head + html_label_text(formula), *cells]]  # one row: a layer's column stays short
+    # A layer's neurons stack along a rank: in LR one row keeps its column short, in TB
+    # two rows keep its row narrow.
+    title_cell = head + html_label_text(formula)
+    rows = [[title_cell, *cells]] if options.rankdir in ("LR", "RL") else [[title_cell], cells]
     fill = options.colours.fills["neuron"]
     label = table(rows, fill, options.colours.line)
     tip = f"{neuron.key}: {formula}, {len(neuron.weights)} weights"
