@@ -12,7 +12,7 @@ A :class:`Value` records its parents and how to get its local derivatives;
 """
 
 from engine.backward import local_derivatives
-from engine.compiler import CompiledGraph, compile  # noqa: A004 - engine.compile is the contract
+from engine.codegen import CompiledGraph, compile  # noqa: A004 - engine.compile is the contract
 from engine.fused import dot, logsumexp, sum  # noqa: A004 - engine.sum is the contract
 from engine.gradient_check import GradcheckError, gradcheck
 from engine.gradients import grad
@@ -24,6 +24,7 @@ from engine.mode import (
     is_grad_enabled,
     no_grad,
 )
+from engine.operation import operation
 from engine.value import Value
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "local_derivatives",
     "logsumexp",
     "no_grad",
+    "operation",
     "sum",
     "topological_order",
 ]

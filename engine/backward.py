@@ -1,12 +1,24 @@
-"""The backward pass on floats: the chain rule applied in reverse topological order."""
+"""The backward pass: the chain rule, once per node, in reverse topological order.
+
+A node's gradient d(root)/d(node) is complete once every node computed from it has
+been visited, which reverse topological order guarantees. Then the chain rule hands
+each operand ``gradient * local derivative``, and an operand used twice sums both
+terms. The pass is written once, for any kind of number: floats for ``backward()``,
+Values for ``engine.grad(..., create_graph=True)``, whose every step is then a node
+that can be differentiated again.
+"""
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import ieee
 from engine.graph import topological_order
 from engine.mode import collector_paused
+from engine.ops import passes_nothing
+
+Visit = Callable[[Any, Any, Sequence[Any]], None]
+"""Called at each step with (node, its gradient, its local derivatives)."""
 
 
 def local_derivatives(node: Any) -> tuple[float, ...]:
@@ -15,27 +27,64 @@ def local_derivatives(node: Any) -> tuple[float, ...]:
     These are the numbers the backward pass multiplies by the chain rule, from the
     node's row in :mod:`engine.ops`; pictures and lessons show them.
     """
-    return tuple(node._op.at_floats(node)) if node.parents else ()
+    return tuple(node._op.derivatives(node, ieee)) if node._parents else ()
 
 
-# The pass keeps each node's running gradient in the node's own slot, ``_g``, which
-# is 0.0 between passes: no dictionary to fill, and the gradient sits beside the
-# node's data in memory. One pass at a time uses the slots; with the GIL, passes
-# on several threads could not run at once anyway.
+def chain_rule(
+    root: Any, m: Any = ieee, seed: Any = 1.0, *, check: bool = False, visit: Visit | None = None
+) -> list[Any]:
+    """Leave d(root)/d(node) in each node's ``_g``; return the nodes in topological order.
+
+    ``m`` is the math namespace of the local derivatives (:mod:`engine.ieee` on
+    floats, :mod:`engine.value_math` on Values) and ``seed`` is d(root)/d(root).
+    With ``check`` (anomaly mode) a step that makes a non-finite gradient from
+    finite numbers raises; ``visit`` sees every step (the explorer's hook).
+    """
+    order = topological_order(root)
+    # On plain floats each operation's step is a closure made for its arity (ops.Op.chain),
+    # 11% faster on the moons step and 30% on the chain than the general step below.
+    fast = m is ieee and not check and visit is None
+    root._g = seed
+    try:
+        for node in reversed(order):
+            if node._parents:
+                if fast:
+                    node._op.chain(node, node._g)
+                else:
+                    _step(node, node._g, m, check, visit)
+    except BaseException:
+        _clear(order)
+        raise
+    return order
+
+
+def _step(node: Any, g: Any, m: Any, check: bool, visit: Visit | None) -> None:
+    """One step of the chain rule: each operand's gradient gains g times its local derivative."""
+    op = node._op
+    if op.skips_zero and visit is None and type(g) is float and passes_nothing(g, node.data):
+        return  # exact: every term would be 0.0 (a visitor still sees them all)
+    derivatives = op.derivatives(node, m)
+    if check:
+        _check_step(node, g, derivatives)
+    if visit is not None:
+        visit(node, g, derivatives)
+    for parent, d in zip(node._parents, derivatives, strict=True):
+        parent._g += g * d
+
+
+# Each node's running gradient lives in the node's own slot, ``_g``, 0.0 between
+# passes: no dictionary to fill (18% on a long chain, 3% on the moons step). One pass
+# at a time may use the slots, hence the lock.
 _one_pass = threading.RLock()
 
 
-def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
-    """Return d(root)/d(node) for ``root`` and every node it depends on.
-
-    Each node's gradient is complete once every node computed from it has been
-    visited, which reverse topological order guarantees; then the chain rule
-    passes ``grad * local derivative`` on to each parent. With ``check`` (anomaly
-    mode), a step that makes a non-finite gradient from finite numbers raises.
-    """
+def gradients(
+    root: Any, m: Any = ieee, seed: Any = 1.0, *, check: bool = False, visit: Visit | None = None
+) -> dict[Any, Any]:
+    """Return d(root)/d(node) for ``root`` and every node it depends on; no ``.grad`` changes."""
     with _one_pass, collector_paused():
-        order = _chain_rule_pass(root, check)
-        grads = dict(zip(order, [node._g for node in order], strict=True))
+        order = chain_rule(root, m, seed, check=check, visit=visit)
+        grads = {node: node._g for node in order}
         _clear(order)
     return grads
 
@@ -43,11 +92,11 @@ def float_gradients(root: Any, *, check: bool = False) -> dict[Any, float]:
 def add_into_grad(root: Any, *, check: bool = False) -> None:
     """Add d(root)/d(node) into ``.grad`` of ``root`` and every node it depends on.
 
-    The pass of :func:`float_gradients`; no ``.grad`` changes unless the whole chain
-    rule pass succeeds (under ``detect_anomaly`` it may stop at a step).
+    No ``.grad`` changes unless the whole pass succeeds (under ``detect_anomaly``
+    it may stop at a step).
     """
     with _one_pass, collector_paused():
-        order = _chain_rule_pass(root, check)
+        order = chain_rule(root, check=check)
         try:
             for node in order:
                 node.grad += node._g
@@ -57,38 +106,18 @@ def add_into_grad(root: Any, *, check: bool = False) -> None:
             raise
 
 
-def _chain_rule_pass(root: Any, check: bool) -> list[Any]:
-    """Leave d(root)/d(node) in each node's ``_g``; return the nodes in topological order."""
-    order = topological_order(root)
-    root._g = 1.0
-    try:
-        if check:
-            for node in reversed(order):
-                if node.parents:
-                    _check_step(node, node._g, node._op.at_floats(node))
-                    node._op.chain(node, node._g)
-        else:
-            for node in reversed(order):
-                if node.parents:
-                    node._op.chain(node, node._g)
-    except BaseException:
-        _clear(order)
-        raise
-    return order
-
-
 def _clear(order: list[Any]) -> None:
     for node in order:
         node._g = 0.0
 
 
 def _check_step(node: Any, g: float, derivatives: Sequence[float]) -> None:
-    inputs = [g, node.data, *(p.data for p in node.parents)]
+    inputs = [g, node.data, *(p.data for p in node._parents)]
     if not all(ieee.isfinite(x) for x in inputs):
         return
     for i, d in enumerate(derivatives):
         if not ieee.isfinite(g * d):
-            operands = ", ".join(repr(p.data) for p in node.parents)
+            operands = ", ".join(repr(p.data) for p in node._parents)
             raise FloatingPointError(
                 f"detect_anomaly: backward of {node._op.name!r} with inputs ({operands}) "
                 f"gave the non-finite gradient {g * d!r} for its input {i} "

@@ -2,9 +2,8 @@
 
 from collections.abc import Sequence
 
-from engine import mode
-from engine.backward import float_gradients
-from engine.graph import topological_order
+from engine import mode, value_math
+from engine.backward import gradients
 from engine.value import Value
 
 
@@ -31,38 +30,11 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    check = bool(mode.state.get() & mode.ANOMALY)
     if not create_graph:
-        grads = float_gradients(output, check=check)
-        return [Value(grads.get(x, 0.0)) for x in inputs]
-    value_grads = _value_gradients(output)
-    return [value_grads[x] if x in value_grads else Value(0.0) for x in inputs]
-
-
-def _value_gradients(root: Value) -> dict[Value, Value]:
-    """Run the backward pass on Values, each step made of differentiable operations.
-
-    It mirrors :func:`engine.backward.float_gradients` step for step, summing a
-    node's incoming terms in the same order, so the numbers are the same.
-    """
-    with mode.collector_paused():
-        return _value_pass(root)
-
-
-def _value_pass(root: Value) -> dict[Value, Value]:
-    order = topological_order(root)
-    incoming: dict[Value, list[Value]] = {root: [Value(1.0)]}
-    grads: dict[Value, Value] = {}
-    for node in reversed(order):
-        terms = incoming.pop(node)
-        g = terms[0]
-        for term in terms[1:]:
-            g = g + term
-        grads[node] = g
-        if not node.parents:
-            continue
-        for parent, d in zip(node.parents, node._op.at_values(node), strict=True):
-            # g * 1.0 == g in IEEE arithmetic, so that node would add nothing.
-            term = g if type(d) is float and d == 1.0 else g * d
-            incoming.setdefault(parent, []).append(term)
-    return grads
+        check = bool(mode.state.get() & mode.ANOMALY)
+        floats = gradients(output, check=check)
+        return [Value(floats.get(x, 0.0)) for x in inputs]
+    # The same pass on Values: each step g * d is a node (its operations check themselves
+    # under detect_anomaly), so the gradients can be differentiated again.
+    values = gradients(output, value_math, Value(1.0))
+    return [values[x] if x in values else Value(0.0) for x in inputs]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from typing import Union
+from typing import NoReturn, Union
 
 from engine import ieee, mode, ops
 from engine.backward import add_into_grad
@@ -27,7 +27,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("_ctx", "_g", "_op", "data", "grad", "label", "parents")
+    __slots__ = ("_ctx", "_g", "_op", "_parents", "data", "grad", "label")
 
     data: float
     """The number this node holds."""
@@ -35,8 +35,6 @@ class Value:
     """d(root)/d(this node), summed over every ``backward()`` since it was last reset."""
     label: str
     """A name for pictures and ``repr``; "" when none was given."""
-    parents: tuple[Value, ...]
-    """The operands this node was computed from, in order; () for a leaf."""
 
     def __init__(self, data: float | int | numbers.Real, label: str = "") -> None:
         number = data if type(data) is float else _as_float(data, "data")
@@ -46,11 +44,20 @@ class Value:
         self.grad = 0.0
         self._g = 0.0
         self.label = label
-        self.parents = ()
+        self._parents: tuple[Value, ...] = ()
         self._op = ops.LEAF
         self._ctx: tuple[float, ...] = ()
 
-    # -- what the node is ---------------------------------------------------------
+    # -- what the node is: read-only, as the operation that made it set it -----------
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in order; () for a leaf."""
+        return self._parents
+
+    @parents.setter
+    def parents(self, _: object) -> NoReturn:
+        raise _read_only("parents")
 
     @property
     def op(self) -> str:
@@ -58,16 +65,17 @@ class Value:
         op = self._op
         return op.fmt.format(*self._ctx) if op.fmt else op.name
 
+    @op.setter
+    def op(self, _: object) -> NoReturn:
+        raise _read_only("op")
+
     def is_leaf(self) -> bool:
         """Return whether this Value has no parents (made by the user, or under ``no_grad``)."""
-        return not self.parents
+        return not self._parents
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
-
-    def __float__(self) -> float:
-        return self.data
 
     def item(self) -> float:
         """Return the data as a Python float, as ``torch.Tensor.item`` does."""
@@ -76,7 +84,59 @@ class Value:
     def __format__(self, spec: str) -> str:
         return format(self.data, spec) if spec else repr(self)
 
-    # Comparisons read the data and give a bool; == stays identity, so Values hash by id.
+    # -- no silent wrong gradient: what would quietly leave the graph raises -----------
+    # A float made from a Value drops out of the graph, so math.exp(x) * x would give
+    # x.grad = exp(1) instead of 2 exp(1). Each conversion says what to write instead.
+
+    def __float__(self) -> NoReturn:
+        raise _left_the_graph(
+            "a plain float",
+            "Use v.exp() (or v.log(), v.sqrt(), ...) to stay in the graph, "
+            "or v.data for the number",
+        )
+
+    def __complex__(self) -> NoReturn:
+        raise _left_the_graph("a complex number", "Use v.data for the number")
+
+    def __int__(self) -> NoReturn:
+        raise _left_the_graph("an int", "Use int(v.data) for the number")
+
+    def __index__(self) -> NoReturn:  # range(v), a list index, "ab" * v
+        raise _left_the_graph("an int", "Use int(v.data) for the number")
+
+    def __round__(self, ndigits: int | None = None) -> NoReturn:
+        raise _left_the_graph("a rounded number", "Use round(v.data) for the number")
+
+    def __trunc__(self) -> NoReturn:
+        raise _left_the_graph("an int", "Use math.trunc(v.data) for the number")
+
+    def __floor__(self) -> NoReturn:
+        raise _left_the_graph("an int", "Use math.floor(v.data) for the number")
+
+    def __ceil__(self) -> NoReturn:
+        raise _left_the_graph("an int", "Use math.ceil(v.data) for the number")
+
+    def __bool__(self) -> NoReturn:
+        raise TypeError(
+            "a Value has no truth value: `if loss:` would hold even for Value(0.0). "
+            "Compare its number instead, e.g. `if v.data > 0:`."
+        )
+
+    # Between Values == is identity, as in micrograd, so sets and dicts of Values work;
+    # against anything else it would always be False (Value(0) == 0), so it raises.
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Value):
+            return self is other
+        raise _not_comparable("==", other)
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, Value):
+            return self is not other
+        raise _not_comparable("!=", other)
+
+    __hash__ = object.__hash__
+
+    # Ordering reads the data and gives a bool.
     def __lt__(self, other: Operand) -> bool:
         number = _data_of(other)
         return NotImplemented if number is None else self.data < number
@@ -217,11 +277,11 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...
         if flags & mode.ANOMALY:
             _check_forward(op, parents, data, ctx)
         if flags & mode.NO_GRAD:
-            out.parents = ()
+            out._parents = ()
             out._op = ops.LEAF
             out._ctx = ()
             return out
-    out.parents = parents
+    out._parents = parents
     out._op = op
     out._ctx = ctx
     return out
@@ -269,7 +329,7 @@ def _constant(x: object) -> Value | None:
     leaf.grad = 0.0
     leaf._g = 0.0
     leaf.label = ""
-    leaf.parents = ()
+    leaf._parents = ()
     leaf._op = ops.LEAF
     leaf._ctx = ()
     return leaf
@@ -293,6 +353,34 @@ def _as_float(x: object, name: str) -> float:
 
 def _data_of(x: object) -> float | None:
     return x.data if type(x) is Value else _number(x)
+
+
+# -- the messages of the traps above --------------------------------------------------
+
+
+def _left_the_graph(what: str, instead: str) -> TypeError:
+    return TypeError(
+        f"a Value cannot become {what} silently: it would drop out of the graph and its "
+        f"gradient would be wrong. {instead}."
+    )
+
+
+def _not_comparable(sign: str, other: object) -> TypeError:
+    if other is None:
+        test = "is not" if sign == "!=" else "is"
+        return TypeError(f"a Value is never None: write `v {test} None`, not `v {sign} None`")
+    return TypeError(
+        f"`v {sign} x` (x of type {type(other).__name__}) would always be {sign == '!='}: "
+        f"between Values {sign} compares identity (so sets and dicts of Values work), not "
+        f"numbers. Compare the number: `v.data {sign} x`."
+    )
+
+
+def _read_only(name: str) -> AttributeError:
+    return AttributeError(
+        f"Value.{name} is read-only: the operation that made the node sets it. To make a "
+        "node of your own operation, use engine.operation(name, forward, local)."
+    )
 
 
 def _check_forward(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...]) -> None:

@@ -31,6 +31,21 @@ def log(x: Any) -> Any:
     return x.log()
 
 
+def sqrt(x: Any) -> Any:
+    """Return ``sqrt(x)`` as a node."""
+    return x.sqrt()
+
+
+def tanh(x: Any) -> Any:
+    """Return ``tanh(x)`` as a node."""
+    return x.tanh()
+
+
+def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    """Return ``softplus(x)`` as a node."""
+    return x.softplus(beta, threshold)
+
+
 def sin(x: Any) -> Any:
     """Return ``sin(x)`` as a node."""
     return x.sin()
@@ -48,7 +63,7 @@ def sigmoid(x: Any) -> Any:
 
 def number(x: Any) -> float:
     """Return the float a Value holds, for the tests a local derivative makes (``b == 0``)."""
-    return float(x)
+    return x.data  # type: ignore[no-any-return]
 
 
 def sign(x: Any) -> float:

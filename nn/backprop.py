@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine import ieee
+from engine import Value, ieee
 from nn.layers import MLP
 
 # f'(a) for each activation, written as the seed's f'(a^l): a function of the pre-activation.
@@ -50,7 +50,9 @@ class Trace:
     grad_b: list[list[float]]
 
 
-def backprop(model: MLP, x: Sequence[float], grad_output: Sequence[float] | float) -> Trace:
+def backprop(
+    model: MLP, x: Sequence[float | Value], grad_output: Sequence[float | Value] | float | Value
+) -> Trace:
     """Run the seed's algorithm for one input ``x``, given ``grad_output`` = dL/dh of the output.
 
     Returns a :class:`Trace`. To print the error signals of a trained model for
@@ -66,10 +68,12 @@ def backprop(model: MLP, x: Sequence[float], grad_output: Sequence[float] | floa
     """
     if not isinstance(model, MLP):
         raise TypeError(f"backprop: model must be an nn.MLP, got {type(model).__name__}")
-    h_in = [float(v) for v in x]
+    h_in = [_number(v) for v in x]
     if len(h_in) != model.nin:
         raise ValueError(f"backprop: x must hold {model.nin} numbers, got {len(h_in)}")
-    grads_out = [float(grad_output)] if isinstance(grad_output, int | float) else list(grad_output)
+    if isinstance(grad_output, int | float | Value):
+        grad_output = [grad_output]
+    grads_out = [_number(g) for g in grad_output]
     if len(grads_out) != model.nouts[-1]:
         raise ValueError(
             f"backprop: grad_output must hold {model.nouts[-1]} numbers (one per output), "
@@ -112,6 +116,11 @@ def backprop(model: MLP, x: Sequence[float], grad_output: Sequence[float] | floa
         grad_W.append([[d * hi for hi in h_before] for d in delta[l]])
     grad_b = [list(d) for d in delta]
     return Trace(x=h_in, a=a, h=h, delta=delta, grad_W=grad_W, grad_b=grad_b)
+
+
+def _number(x: float | Value) -> float:
+    """Return a number, or the number a Value holds: this pass runs on plain floats."""
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def _dot(u: Sequence[float], v: Sequence[float]) -> float:

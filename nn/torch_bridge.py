@@ -11,8 +11,9 @@ import engine
 from nn.layers import MLP
 
 _INSTALL = (
-    'this needs PyTorch: pip install "chainrule[torch]", which pins torch==2.13.0 '
-    "(the CPU build; an unpinned torch may pull a CUDA build of several GB)"
+    'this needs PyTorch: pip install "chainrule[torch]" (torch 2.1 or newer; for the CPU '
+    "build, which spares CUDA's several GB, first pip install torch --index-url "
+    "https://download.pytorch.org/whl/cpu)"
 )
 
 

@@ -39,11 +39,15 @@ def accuracy(outputs: Sequence[Output], labels: Sequence[int], loss: str) -> flo
     right = 0
     for out, label in zip(outputs, labels, strict=True):
         if isinstance(out, Value | float | int):
-            right += (float(out) > 0.0) == (label == 1)
+            right += (_number(out) > 0.0) == (label == 1)
         else:
-            scores = [float(x) for x in out]
+            scores = [_number(x) for x in out]
             right += max(range(len(scores)), key=scores.__getitem__) == label
     return right / len(labels)
+
+
+def _number(x: Value | float) -> float:
+    return x.data if isinstance(x, Value) else float(x)
 
 
 def fit(

@@ -2,14 +2,15 @@
 # Make this machine ready to run chainrule: Debian packages that are missing
 # (python3-venv, Graphviz's dot, and Chromium when asked for), then a local
 # virtual environment in .venv with the project and its dev extras.
-# Sourced by scripts/demo and scripts/test. A second run does no installing and takes
-# about a second: pip runs only when pyproject.toml has changed since the last install.
+# Sourced by scripts/demo and scripts/test; scripts/test also uses ensure_venv and
+# ensure_packages for the venvs of its Python matrix (.venv-3.12, ...). A second run does
+# no installing and takes about a second: pip runs only when pyproject.toml has changed
+# since the last install.
 #
 # Usage: source scripts/setup.sh [--browser] [--torch]
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
-STAMP="$VENV/.chainrule-installed"
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -36,41 +37,47 @@ apt_install() {
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >/dev/null
 }
 
+# Make a virtual environment at $1 with the Python $2 (a command or a path), unless a
+# working one is there already.
 ensure_venv() {
-  if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
+  local venv="$1" python="$2"
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import sys' 2>/dev/null; then
     return 0
   fi
-  command -v python3 >/dev/null 2>&1 || { say "python3 is missing: install Python 3.11 or newer"; return 1; }
-  python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
-    say "chainrule needs Python 3.11 or newer; python3 is $(python3 -V 2>&1)"
+  command -v "$python" >/dev/null 2>&1 || { say "$python is missing: install Python 3.11 or newer"; return 1; }
+  "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+    say "chainrule needs Python 3.11 or newer; $python is $("$python" -V 2>&1)"
     return 1
   }
-  rm -rf "$VENV"
-  if ! python3 -m venv "$VENV" >/dev/null 2>&1; then
+  rm -rf "$venv"
+  if ! "$python" -m venv "$venv" >/dev/null 2>&1; then
     # Debian ships venv's ensurepip separately, in python3-venv (and python3.X-venv).
-    rm -rf "$VENV"
+    rm -rf "$venv"
     local version
-    version="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+    version="$("$python" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
     apt_install python3-venv "python$version-venv" || apt_install python3-venv || return 1
-    python3 -m venv "$VENV" || { rm -rf "$VENV"; say "could not create $VENV"; return 1; }
+    "$python" -m venv "$venv" || { rm -rf "$venv"; say "could not create $venv"; return 1; }
   fi
 }
 
+# Install chainrule, editable, with the extras $2 (such as dev) into the venv $1. Once: the
+# stamp records pyproject.toml's hash and the extras, and pip runs again only when they change.
 ensure_packages() {
-  local want
-  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
-  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then
+  local venv="$1" extras="$2"
+  local stamp="$venv/.chainrule-installed" want
+  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1) [$extras]"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
-  say "installing chainrule and its dev extras into .venv (once)"
-  local log="$VENV/pip.log"
-  if ! { "$VENV/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip &&
-    "$VENV/bin/python" -m pip install --disable-pip-version-check -q -e "${ROOT}[dev]"; } >"$log" 2>&1; then
+  say "installing chainrule[$extras] into ${venv#"$ROOT"/} (once)"
+  local log="$venv/pip.log"
+  if ! { "$venv/bin/python" -m pip install --disable-pip-version-check -q --upgrade pip &&
+    "$venv/bin/python" -m pip install --disable-pip-version-check -q -e "${ROOT}[$extras]"; } >"$log" 2>&1; then
     cat "$log" >&2
     say "pip failed; its output is above and in $log"
     return 1
   fi
-  echo "$want" >"$STAMP"
+  echo "$want" >"$stamp"
 }
 
 # PyTorch, for the comparisons with it: only the CPU build of 2.13.0 that lies on this
@@ -93,13 +100,13 @@ setup_main() {
     [ "$arg" = "--browser" ] && browser=1
     [ "$arg" = "--torch" ] && torch=1
   done
-  ensure_venv || return 1
+  ensure_venv "$VENV" python3 || return 1
   command -v dot >/dev/null 2>&1 || apt_install graphviz || return 1
   if [ "$browser" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
     # The explorer's browser test drives Debian's Chromium through Playwright.
     apt_install chromium || say "Chromium could not be installed; the browser test will be skipped"
   fi
-  ensure_packages || return 1
+  ensure_packages "$VENV" dev || return 1
   if [ "$torch" = 1 ]; then
     ensure_torch
   fi

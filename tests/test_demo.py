@@ -10,6 +10,7 @@ import pytest
 DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo.py"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 def test_demo_trains_both_ways_to_the_same_losses_and_writes_its_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch

@@ -21,6 +21,7 @@ def test_notebooks_are_kept_without_outputs(path: Path) -> None:
             assert cell.outputs == [] and cell.execution_count is None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebooks_run_top_to_bottom(path: Path, tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ def test_quick_start_is_one_block_of_two_commands() -> None:
     assert len([line for line in blocks[0].splitlines() if line.strip()]) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 def test_python_examples_run_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("matplotlib")
@@ -34,6 +35,7 @@ def test_python_examples_run_in_order(tmp_path: Path, monkeypatch: pytest.Monkey
     printed = output.getvalue()
     assert "0.7071 -1.5000 1.0000 0.5000" in printed  # the numbers the comment promises
     assert "x = 1.1309012" in printed  # Newton's method reaches the stationary point
+    assert "\n1.40663\n" in printed  # the user's log1p and swish, by their own derivatives
     assert sorted(os.listdir(tmp_path)) == [
         "backward.html", "boundary.png", "neuron.svg", "slide.png", "training.png",
     ]  # fmt: skip

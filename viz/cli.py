@@ -1,11 +1,12 @@
 """The command line: ``python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg``.
 
-:func:`main` is the entry point (``python -m viz`` calls it). It builds the
-expression's graph with :func:`viz.expression.parse` (parsed, never evaluated), runs
-``backward()`` so every node shows its gradient, and then writes a picture
-(``-o``), the backward-pass explorer (``--explorer``), or, with neither, prints the
-DOT text. Every error is one line, ``viz: error: ...``, with exit status 2 for bad
-usage (the expression, a variable, an option) and 1 when the work itself fails
+:func:`main` is the entry point (``python -m viz`` calls it); :func:`run` is the installed
+command ``chainrule``, the same under its own name. It builds the expression's graph with
+:func:`viz.expression.parse` (parsed, never evaluated), runs ``backward()`` so every node
+shows its gradient, and then writes a picture (``-o``), the backward-pass explorer
+(``--explorer``), or, with neither, prints the DOT text. Every error is one line,
+``viz: error: ...`` (``chainrule: error: ...`` from the command), with exit status 2 for
+bad usage (the expression, a variable, an option) and 1 when the work itself fails
 (Graphviz missing, a file that cannot be written).
 """
 
@@ -26,19 +27,25 @@ from viz.output import FORMATS, GraphvizError, render
 from viz.style import THEMES
 
 PROG = "python -m viz"
+"""How ``python -m viz`` names itself in usage and help; its messages start ``viz:``."""
+COMMAND = "chainrule"
+"""The installed command (``[project.scripts]``); its messages start ``chainrule:``."""
 USAGE_ERROR = 2
 """The exit status for a bad expression, variable or option."""
 RUNTIME_ERROR = 1
 """The exit status when the work fails: Graphviz missing, a file that cannot be written."""
 
-EXAMPLES = f"""\
+
+def _examples(prog: str) -> str:
+    """The help's closing text: examples, then what an expression may hold."""
+    return f"""\
 examples:
-  python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
-  python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html
-  python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html --code
-  python -m viz graph "x*x + sin(x)" x=0.5 -o slide.png --theme dark --font-size 16
-  python -m viz graph "leaky_relu(a*b - 1, 0.1)" a=2 b=0.3 --rankdir TB -o g.pdf
-  python -m viz graph "logsumexp(a, b, c)" a=1 b=2 c=3 | dot -Tsvg > g.svg
+  {prog} graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
+  {prog} graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html
+  {prog} graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --explorer page.html --code
+  {prog} graph "x*x + sin(x)" x=0.5 -o slide.png --theme dark --font-size 16
+  {prog} graph "leaky_relu(a*b - 1, 0.1)" a=2 b=0.3 --rankdir TB -o g.pdf
+  {prog} graph "logsumexp(a, b, c)" a=1 b=2 c=3 | dot -Tsvg > g.svg
 
 expressions:
   numbers, the variables given as NAME=VALUE (each one leaf, used as often as it
@@ -65,26 +72,26 @@ class _Parser(argparse.ArgumentParser):
         raise _UsageError(message)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the parser of ``python -m viz``, with its ``graph`` command."""
-    return _parsers()[0]
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """Return the parser of ``python -m viz`` (or of ``prog``), with its ``graph`` command."""
+    return _parsers(prog)[0]
 
 
-def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
-    """Return the parser of ``python -m viz`` and that of its ``graph`` command."""
+def _parsers(prog: str) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
+    """Return the parser of the command ``prog`` and that of its ``graph`` command."""
     parser = _Parser(
-        prog=PROG,
+        prog=prog,
         description="Draw the computation graph of an expression of the engine's Values.",
-        epilog=EXAMPLES,
+        epilog=_examples(prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     graph = commands.add_parser(
         "graph",
         help="draw the graph of an expression (graph --help tells more)",
-        usage=f"{PROG} graph EXPR [NAME=VALUE ...] [-o OUT] [--explorer PAGE.html] [options]",
+        usage=f"{prog} graph EXPR [NAME=VALUE ...] [-o OUT] [--explorer PAGE.html] [options]",
         description="Build an expression's graph, run backward(), and draw it.",
-        epilog=EXAMPLES,
+        epilog=_examples(prog),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     # Both positionals are optional to argparse, so that options may come anywhere and
@@ -134,28 +141,36 @@ def _parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:
     return parser, graph
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status.
 
     0 when done, 1 when the work failed, 2 for bad usage. Errors are one line on
-    stderr, ``viz: error: ...``, never a traceback.
+    stderr, ``viz: error: ...``, never a traceback. ``prog`` is the command's name in
+    the usage and help; its last word starts every message (``viz``, or ``chainrule``
+    for the installed command).
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
+    program = prog.split()[-1]
     try:
-        args = _parse_arguments(arguments)
+        args = _parse_arguments(arguments, prog)
     except _UsageError as e:
-        return _error(_usage_message(str(e), arguments), USAGE_ERROR)
+        return _error(program, _usage_message(str(e), arguments, prog), USAGE_ERROR)
     except SystemExit as e:  # --help and --version exit through argparse
         return e.code if isinstance(e.code, int) else 0
     try:
-        return _graph(args)
+        return _graph(args, program)
     except KeyboardInterrupt:
-        return _error("interrupted", 130)
+        return _error(program, "interrupted", 130)
 
 
-def _parse_arguments(arguments: list[str]) -> argparse.Namespace:
+def run() -> NoReturn:
+    """The installed command ``chainrule``: run :func:`main` and exit with its status."""
+    raise SystemExit(main(prog=COMMAND))
+
+
+def _parse_arguments(arguments: list[str], prog: str) -> argparse.Namespace:
     """Parse the command line; ``graph``'s options may come before or after the variables."""
-    parser, graph = _parsers()
+    parser, graph = _parsers(prog)
     if arguments[:1] != ["graph"]:
         return parser.parse_args(arguments)  # --help, or an error: no or an unknown command
     rest = arguments[1:]
@@ -174,21 +189,21 @@ def _parse_arguments(arguments: list[str]) -> argparse.Namespace:
     return args
 
 
-def _usage_message(message: str, arguments: list[str]) -> str:
+def _usage_message(message: str, arguments: list[str], prog: str) -> str:
     """Argparse's complaint, made clearer for the usual slips, with where to read more."""
     if arguments[:1] != ["graph"]:
-        return f"{message} (see python -m viz --help)"
+        return f"{message} (see {prog} --help)"
     if message.startswith("the following arguments are required: EXPR"):
-        message = 'the expression is missing, as in: python -m viz graph "x*w + b" x=2 w=3 b=1'
+        message = f'the expression is missing, as in: {prog} graph "x*w + b" x=2 w=3 b=1'
     elif message.startswith("unrecognized arguments: -"):
         message += (
             "; an expression that starts with '-' goes after --,"
             ' or gets a space or parentheses first: " -x*y" or "(-x)*y"'
         )
-    return f"{message} (see python -m viz graph --help)"
+    return f"{message} (see {prog} graph --help)"
 
 
-def _graph(args: argparse.Namespace) -> int:
+def _graph(args: argparse.Namespace, program: str) -> int:
     """Run ``graph``: build, backward, then write what was asked for."""
     try:
         variables: dict[str, float] = {}
@@ -199,7 +214,7 @@ def _graph(args: argparse.Namespace) -> int:
             variables[name] = value
         root = parse(args.expression, variables)
     except ExpressionError as e:
-        return _error(str(e), USAGE_ERROR)
+        return _error(program, str(e), USAGE_ERROR)
     root.backward()
     options: dict[str, Any] = {
         "rankdir": args.rankdir,
@@ -211,10 +226,10 @@ def _graph(args: argparse.Namespace) -> int:
         try:
             source = draw_dot(root, show_grad=not args.no_grad, **options).source
         except ValueError as e:
-            return _error(str(e), USAGE_ERROR)
+            return _error(program, str(e), USAGE_ERROR)
         if not _print_stdout(source):
             return RUNTIME_ERROR
-        print(f"viz: wrote the DOT text of {_size(root)} to stdout", file=sys.stderr)
+        print(f"{program}: wrote the DOT text of {_size(root)} to stdout", file=sys.stderr)
         return 0
     written: list[str] = []
     target = ""
@@ -227,18 +242,20 @@ def _graph(args: argparse.Namespace) -> int:
             try:
                 from viz.explorer import explorer  # imported here: only this option needs it
             except ImportError as e:
-                return _error(f"the explorer is not available: {e}", RUNTIME_ERROR, written)
+                return _error(
+                    program, f"the explorer is not available: {e}", RUNTIME_ERROR, written
+                )
             target = args.explorer
             explorer(root, args.explorer, code=args.code, **options)
             written.append(f"{target} (the backward-pass explorer)")
     except GraphvizError as e:  # dot missing, or failed: the message says which, on one line
-        return _error(" ".join(str(e).split()), RUNTIME_ERROR, written)
+        return _error(program, " ".join(str(e).split()), RUNTIME_ERROR, written)
     except ValueError as e:
-        return _error(str(e), USAGE_ERROR, written)
+        return _error(program, str(e), USAGE_ERROR, written)
     except OSError as e:
         message = f"cannot write {target!r}: {e.strerror}" if e.strerror else str(e)
-        return _error(message, RUNTIME_ERROR, written)
-    print(f"viz: wrote {' and '.join(written)}: {_size(root)}")
+        return _error(program, message, RUNTIME_ERROR, written)
+    print(f"{program}: wrote {' and '.join(written)}: {_size(root)}")
     return 0
 
 
@@ -265,12 +282,12 @@ def _print_stdout(text: str) -> bool:
     return True
 
 
-def _error(message: str, status: int, written: Sequence[str] = ()) -> int:
-    """Print ``viz: error: message`` as one line on stderr and return ``status``."""
+def _error(program: str, message: str, status: int, written: Sequence[str] = ()) -> int:
+    """Print ``{program}: error: message`` as one line on stderr and return ``status``."""
     line = " ".join(message.split())
     if written:
         line += f" (already written: {', '.join(written)})"
-    print(f"viz: error: {line}", file=sys.stderr)
+    print(f"{program}: error: {line}", file=sys.stderr)
     return status
 
 

@@ -316,12 +316,15 @@ def _other_value(
         picture.add(_constant_box(name, node, options, cluster))
         return
     text, marks = operands(node, inline) if node.parents else ("", [])
-    cells = [f"<I>{html_label_text(text)}</I>"] if text else []
-    cells += [c for c in (name_cell(node, options),) if c]
-    cells.append(f"data {html_label_text(options.number(node.data))}")
+    head = [f"<I>{html_label_text(text)}</I>"] if text else []
+    head += [c for c in (name_cell(node, options),) if c]
+    numbers_ = [f"data {html_label_text(options.number(node.data))}"]
     if options.show_grad:
-        cells.append(grad_cell(name, node, options))
-    label = table([cells], options.colours.fills[node_kind], options.colours.line)
+        numbers_.append(grad_cell(name, node, options))
+    # Across the ranks (LR), two short rows keep the loss after the model from running wide.
+    across = options.rankdir in ("LR", "RL") and head
+    rows = [head, numbers_] if across else [head + numbers_]
+    label = table(rows, options.colours.fills[node_kind], options.colours.line)
     attrs = {"shape": "plain", "id": name, "class": f"value {node_kind}"}
     picture.add(Box(name, label, attrs | tooltip(node, options), cluster), node_kind)
     seen: set[str] = set()

@@ -9,11 +9,13 @@ Total derivatives are written ``dL/dx``, local ones ``∂n/∂x``, and numbers a
 shown with as many digits as make the printed arithmetic hold.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import engine
 from engine import Value
+from engine.backward import gradients
 from viz import numbers
 from viz.graph import Drawing
 from viz.structure import Layer, Neuron
@@ -32,17 +34,15 @@ class Pass:
 
 
 def backward_pass(root: Value) -> Pass:
-    """Run the chain rule in reverse topological order, as ``backward()`` does, on floats only."""
-    order = engine.topological_order(root)
-    result = Pass({root: 1.0}, {node: [] for node in order})
-    grads, terms = result.grads, result.terms
-    for node in reversed(order):
-        grad = grads.setdefault(node, 0.0)
-        for parent, local in zip(node.parents, engine.local_derivatives(node), strict=True):
-            product = grad * local
-            grads[parent] = grads.get(parent, 0.0) + product
-            terms[parent].append((node, grad, local, product))
-    return result
+    """Run the engine's backward pass on floats and record every chain-rule term it adds."""
+    terms: dict[Value, list[tuple[Value, float, float, float]]] = {}
+
+    def record(node: Value, g: float, derivatives: Sequence[float]) -> None:
+        for parent, d in zip(node.parents, derivatives, strict=True):
+            terms.setdefault(parent, []).append((node, g, d, g * d))
+
+    grads = gradients(root, visit=record)
+    return Pass(grads, {node: terms.get(node, []) for node in grads})
 
 
 def steps(drawing: Drawing, backward: Pass) -> list[dict[str, Any]]:

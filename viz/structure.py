@@ -19,7 +19,7 @@ from operator import attrgetter
 
 import engine
 from engine import Value
-from engine.repeats import find_repeats
+from engine.codegen import repeated_pieces
 from nn import Module
 
 ACTIVATIONS = frozenset({"relu", "tanh", "sigmoid", "leaky_relu", "softplus", "exp", "sin", "cos"})
@@ -164,13 +164,7 @@ def read(
 
 
 def _batch(order: list[Value], params: set[Value], sample: int | None) -> Batch | None:
-    position = {node: i for i, node in enumerate(order)}
-    inputs = {leaf: j for j, leaf in enumerate(n for n in order if n in params)}
-    varies: set[Value] = set()
-    for node in order:
-        if node in inputs or not varies.isdisjoint(node.parents):
-            varies.add(node)
-    repeats = find_repeats(order, position, varies, inputs)
+    repeats = repeated_pieces(order, [n for n in order if n in params])
     if not repeats:
         if sample not in (None, 0):
             raise ValueError(f"sample={sample!r}: the graph has no batch of repeated samples")
@@ -375,7 +369,7 @@ def _layers(neurons: Sequence[Neuron]) -> list[Layer]:
     for neurons_of_layer in grouped.values():
         neurons_of_layer.sort(key=attrgetter("index"))
         first = neurons_of_layer[0].inputs
-        if None in first:
+        if any(x is None for x in first):
             return []
         layers.append(Layer(0, neurons_of_layer, first))  # type: ignore[arg-type]
     outputs = {n.out: layer for layer in layers for n in layer.neurons}

@@ -1,4 +1,9 @@
-"""The benchmark runs at tiny sizes with whichever peers are installed; no time is asserted."""
+"""The benchmark runs at tiny sizes with whichever peers are installed.
+
+No test here asserts a time or what the allocator has left over: those belong to the
+machine, not the code. The tests pin what the code decides: the report's structure, its
+own arithmetic, and (without tracemalloc) that a dropped graph is freed.
+"""
 
 import gc
 import json
@@ -8,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench import handwritten
-from bench.engines import available
+from bench.engines import Chainrule, available
 from bench.run import check_moons_agree, main
 
 
@@ -27,8 +32,9 @@ def test_the_benchmark_runs_and_writes_its_report(
     assert all(
         chain["chainrule"][str(d)]["status"] == "ok" for d in report["chain_depth"]["depths"]
     )
-    assert report["memory"]["chainrule"]["bytes_per_node"] > 0
-    assert abs(report["memory"]["chainrule"]["bytes_left"]) < 1024  # the graph's memory came back
+    memory = report["memory"]["chainrule"]
+    assert memory["bytes_per_node"] > 0  # a live graph holds memory
+    assert isinstance(memory["bytes_left"], int)  # reported; how much is the allocator's business
     ET.fromstring((tmp_path / "scaling.svg").read_bytes())
     out = capsys.readouterr().out
     assert "| chainrule |" in out
@@ -45,7 +51,11 @@ def test_the_benchmark_runs_and_writes_its_report(
     assert report["memory"][paused]["status"] == "not applicable"
     cost = report["compile"]
     assert cost["build_s"] > 0 and cost["compile_s"] > 0 and cost["source_lines"] > 100
-    assert cost["break_even_steps"] > 0
+    # The break-even is the report's own arithmetic on its medians. Whether it comes out
+    # as a few steps (or, on a busy machine, negative) depends on the machine.
+    step = report["moons_step"]
+    saved = step["chainrule"]["median_s"] - step[compiled]["median_s"]
+    assert cost["break_even_steps"] == pytest.approx((cost["build_s"] + cost["compile_s"]) / saved)
     assert "### compiling the moons step" in out
 
 
@@ -74,3 +84,29 @@ def test_the_hand_written_chain_and_sum_are_right() -> None:
     assert handwritten.chain(10) == pytest.approx(1.0001**10)
     total, gw, gx = handwritten.wide_sum([1.0, 2.0], [3.0, 4.0])
     assert (total, gw, gx) == (11.0, [3.0, 4.0], [1.0, 2.0])
+
+
+def test_the_memory_workloads_graph_is_freed_by_reference_counting_alone() -> None:
+    # What bytes_left shows on a quiet machine, checked exactly: with the cyclic collector
+    # off, no Value of the graph outlives it, because a graph holds no reference cycles.
+    # The count also pins the bench's divisor for bytes per node: n products, n - 1 sums.
+    chainrule = Chainrule()
+    n = 500
+    ws, xs = chainrule.memory_leaves(n)
+
+    def values_alive() -> int:
+        return sum(type(o) is chainrule.value for o in gc.get_objects())
+
+    was_enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        before = values_alive()
+        root = chainrule.memory_graph(ws, xs)
+        root.backward()
+        assert values_alive() == before + 2 * n - 1
+        del root
+        assert values_alive() == before
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -52,6 +52,7 @@ def test_engine_grad_leaves_every_grad_untouched() -> None:
     assert snapshot(y) == before
 
 
+@pytest.mark.slow
 def test_a_chain_a_million_deep_goes_backward_under_the_default_recursion_limit() -> None:
     assert sys.getrecursionlimit() == 1000  # the default: nothing here raises it
     n = 1_000_000
@@ -64,6 +65,7 @@ def test_a_chain_a_million_deep_goes_backward_under_the_default_recursion_limit(
     assert abs(x.grad - 1.0001 ** (n // 3)) <= 1e-9 * 1.0001 ** (n // 3)
 
 
+@pytest.mark.slow
 def test_a_sum_a_million_wide_works_fused_and_chained() -> None:
     xs = [Value(float(i % 7)) for i in range(1_000_000)]
     total = engine.sum(xs)

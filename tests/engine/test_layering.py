@@ -1,4 +1,4 @@
-"""engine stands on the standard library alone, and its docstring examples run."""
+"""engine stands on the standard library alone, codegen sits above the core, and examples run."""
 
 import ast
 import doctest
@@ -10,7 +10,21 @@ from pathlib import Path
 import pytest
 
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
+CORE = sorted(p for p in ENGINE.glob("*.py") if p.name != "__init__.py")
+CODEGEN = sorted((ENGINE / "codegen").glob("*.py"))
 THIRD_PARTY = {"nn", "viz", "graphviz", "numpy", "tqdm", "matplotlib", "sympy", "hypothesis"}
+
+
+def imports(path: Path) -> list[str]:
+    """The modules a file imports, anywhere in it: ``from engine import ops`` gives engine.ops."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and node.module, (path.name, "engine imports absolutely")
+            names += [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+    return names
 
 
 def test_importing_engine_loads_no_third_party_module() -> None:
@@ -22,24 +36,38 @@ def test_importing_engine_loads_no_third_party_module() -> None:
 
 
 def test_every_engine_import_is_standard_library_or_engine() -> None:
-    for path in ENGINE.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                assert top == "engine" or top in sys.stdlib_module_names, (path.name, name)
+    for path in [ENGINE / "__init__.py", *CORE, *CODEGEN]:
+        for name in imports(path):
+            top = name.split(".")[0]
+            assert top == "engine" or top in sys.stdlib_module_names, (path.name, name)
+
+
+def test_no_core_module_imports_codegen() -> None:
+    """The lesson (Value → backward()) reads without the compiler; codegen is a layer above."""
+    assert len(CORE) >= 5 and len(CODEGEN) >= 3
+    for path in CORE:
+        assert not [n for n in imports(path) if n.startswith("engine.codegen")], path.name
+
+
+def test_engine_re_exports_compile_from_codegen_alone() -> None:
+    codegen = {n for n in imports(ENGINE / "__init__.py") if n.startswith("engine.codegen")}
+    assert codegen == {"engine.codegen", "engine.codegen.CompiledGraph", "engine.codegen.compile"}
+
+
+def test_codegen_imports_the_core_and_nothing_above_it() -> None:
+    core = {f"engine.{path.stem}" for path in CORE}
+    for path in CODEGEN:
+        for name in imports(path):
+            if name.startswith("engine."):
+                module = ".".join(name.split(".")[:2])
+                assert module in core or name.startswith("engine.codegen"), (path.name, name)
 
 
 @pytest.mark.parametrize(
     "module",
     [
         *("engine", "engine.value", "engine.fused", "engine.gradients", "engine.gradient_check"),
-        "engine.compiler",
+        "engine.codegen.compiler",
     ],
 )
 def test_docstring_examples_run(module: str) -> None:

@@ -1,19 +1,12 @@
-"""engine.repeats: the per-sample piece of a batch is found, and only a true repeat is."""
+"""engine.codegen.repeats: the per-sample piece of a batch is found, and only a true repeat is."""
 
 import engine
 from engine import Value
-from engine.repeats import Repeat, find_repeats
+from engine.codegen import Repeat, repeated_pieces
 
 
 def repeats_of(out: Value, inputs: list[Value]) -> list[Repeat]:
-    order = engine.topological_order(out)
-    position = {node: i for i, node in enumerate(order)}
-    positions = {leaf: j for j, leaf in enumerate(inputs)}
-    varies: set[Value] = set()
-    for node in order:
-        if node in positions or not varies.isdisjoint(node.parents):
-            varies.add(node)
-    return find_repeats(order, position, varies, positions)
+    return repeated_pieces(engine.topological_order(out), inputs)
 
 
 def test_the_same_model_on_each_sample_is_one_repeat() -> None:

@@ -1,4 +1,4 @@
-"""engine.symbolic: expressions print with the right parentheses, and tests become conditionals."""
+"""engine.codegen.symbolic: expressions print with the right parentheses, tests as conditionals."""
 
 import math
 import operator
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import ieee, ops
-from engine.symbolic import NAMESPACE, Expr, code_math, conditional, literal, trace
+from engine.codegen.symbolic import NAMESPACE, Expr, code_math, conditional, literal, trace
 
 FLOATS = st.floats(-1e6, 1e6, allow_nan=False).filter(lambda x: abs(x) > 1e-6)
 BINARY: list[Callable[[Any, Any], Any]] = [

@@ -29,9 +29,9 @@ def test_repr_shows_data_grad_and_label() -> None:
     assert repr(Value(2.0, label="x")) == "Value(data=2.0, grad=0.0, label='x')"
 
 
-def test_conversions_give_the_data() -> None:
+def test_the_number_is_data_item_and_format() -> None:
     v = Value(2.5)
-    assert float(v) == 2.5 and v.item() == 2.5
+    assert v.data == 2.5 and v.item() == 2.5
     assert format(v, ".3f") == "2.500" and f"{v:.1f}" == "2.5"
     assert format(v) == repr(v)
 
@@ -72,7 +72,6 @@ def test_a_label_must_be_a_string() -> None:
     "operation",
     [
         lambda v: v + "a",
-        lambda v: "a" * v,
         lambda v: v - [1],
         lambda v: v / None,
         lambda v: v ** "a",
@@ -83,7 +82,7 @@ def test_a_label_must_be_a_string() -> None:
 )
 def test_unsupported_operands_raise_pythons_usual_type_error(operation) -> None:
     v = Value(1.0)
-    with pytest.raises(TypeError, match=r"not supported|unsupported operand|can't multiply"):
+    with pytest.raises(TypeError, match=r"not supported|unsupported operand"):
         operation(v)
     assert (v.data, v.grad, v.parents) == (1.0, 0.0, ())
 

@@ -90,6 +90,13 @@ def test_a_single_float_grad_output_is_accepted_for_one_output() -> None:
     assert backprop(model, [1.0, 2.0], 1.0).delta == backprop(model, [1.0, 2.0], [1.0]).delta
 
 
+def test_values_in_x_and_grad_output_are_read_by_their_data() -> None:
+    model = nn.MLP(2, [3, 1], seed=0)
+    floats = backprop(model, [1.0, 2.0], [0.5])
+    values = backprop(model, [engine.Value(1.0), 2.0], engine.Value(0.5))
+    assert (values.x, values.delta, values.grad_W) == (floats.x, floats.delta, floats.grad_W)
+
+
 @pytest.mark.parametrize(
     ("model", "x", "g", "error", "message"),
     [

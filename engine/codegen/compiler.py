@@ -4,8 +4,8 @@ Every training step builds the same graph with new numbers. Compiling records it
 once and writes a function with one line per node: the forward pass in
 topological order, then the backward pass, the chain rule node by node, last to
 first. Each line comes from the operation's own rules in :mod:`engine.ops`, traced
-into text by :mod:`engine.symbolic`, so the code computes exactly what the engine
-does, in the same order, with no Value made.
+into text by :mod:`engine.codegen.symbolic`, so the code computes exactly what the
+engine does, in the same order, with no Value made.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from engine import ieee, ops
+from engine.codegen.repeats import Repeat, repeated_pieces
+from engine.codegen.symbolic import NAMESPACE, Expr, as_expr, call, code_math, literal, trace
 from engine.graph import topological_order
-from engine.repeats import Repeat, find_repeats
-from engine.symbolic import NAMESPACE, Expr, as_expr, call, code_math, literal, trace
 from engine.value import Value, _number
 
 _KNOWN = frozenset(ops.TABLE)
@@ -143,7 +143,7 @@ def compile(  # noqa: A001 - engine.compile is the contract
         if node not in position:
             raise ValueError(f"compile: watch[{i}] is not a node of output's graph")
     writer = _Writer(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
-    writer.write(find_repeats(order, position, writer.varies, writer.inputs) if loops else [])
+    writer.write(repeated_pieces(order, leaves) if loops else [])
     source = "\n".join(line[0] for line in writer.lines) + "\n"
     lines: dict[int, list[int]] = {}
     grad_lines: dict[int, list[int]] = {}
@@ -192,11 +192,6 @@ class _Writer:
         for node in order:
             if node in inputs or not self.varies.isdisjoint(node.parents):
                 self.varies.add(node)
-                if node.parents and node._op not in _KNOWN:
-                    raise ValueError(
-                        f"compile: node v{position[node]} has the operation {node._op.name!r}, "
-                        "which is not in engine.ops.TABLE, so it has no rule to write out"
-                    )
         # Each line, the node it is for (or -1) and the node whose gradient it adds to (or -1).
         self.lines: list[tuple[str, int, int]] = []
         self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}
@@ -321,14 +316,36 @@ class _Writer:
         self.emit(indent, f"{self.name(node)} = {as_expr(value).text}", f"{node.op}{label}", node)
 
     def _call_forward(self, node: Value, *args: object) -> Expr:
-        forward = node._op.forward
-        return call(self.bind(forward.__name__.lstrip("_"), forward), *args)
+        op = node._op
+        if op not in _KNOWN:
+            return call(self._bind_user(op, "", op.forward), *args)
+        return call(self.bind(op.forward.__name__.lstrip("_"), op.forward), *args)
+
+    def _bind_user(self, op: ops.Op, suffix: str, thing: object) -> str:
+        """Bind a user's operation (engine.operation) into the code by its name."""
+        name = f"{op.name}{suffix}"
+        k = 1
+        while self.namespace.get(name, thing) is not thing:  # two operations of one name
+            k += 1
+            name = f"{op.name}_{k}{suffix}"
+        return self.bind(name, thing)
 
     def _backward(self, node: Value, indent: int, assigned: set[Value]) -> None:
         op = node._op
         operands = [self.read(p) for p in node.parents]
         out = Expr(self.name(node))
-        if op.arity == 0:
+        if op not in _KNOWN:
+            # A user's operation: the code calls its local derivatives by name, on floats.
+            local_name = self._bind_user(op, "_local", op.local)
+            args = (
+                f"[{', '.join(e.text for e in operands)}]"
+                if op.arity == 0
+                else ", ".join(e.text for e in operands)
+            )
+            ds = f"d{self.position[node]}"
+            self.emit(indent, f"{ds} = {local_name}({args}, {out.text}, ieee)", op.name, node)
+            local: Any = [Expr(f"{ds}[{i}]") for i in range(len(node.parents))]
+        elif op.arity == 0:
             local = trace(lambda: op.local(operands, out, code_math))
         elif op.arity == 1:
             local = trace(lambda: op.local(operands[0], out, code_math, *node._ctx))

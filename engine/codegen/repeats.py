@@ -3,7 +3,7 @@
 A training graph is mostly one piece, the model and the loss of one sample, built
 again for every sample and gathered by one n-ary node (the ``sum`` in the mean of
 the losses). Compiled code runs such a piece as one block in a loop, so the code is
-as long as one sample's graph, not the whole batch's.
+as long as one sample's graph, not the whole batch's; a picture draws one sample of it.
 """
 
 from collections import Counter
@@ -32,26 +32,27 @@ class Repeat:
         self.constants = constants
 
 
-def find_repeats(
-    order: Sequence[Node],
-    position: dict[Node, int],
-    varies: set[Node],
-    inputs: dict[Node, int],
-    *,
-    min_repeats: int = 4,
+def repeated_pieces(
+    order: Sequence[Node], inputs: Sequence[Node], *, min_repeats: int = 4
 ) -> list[Repeat]:
     """Return the n-ary nodes of ``order`` whose operands are all copies of one piece.
 
-    ``position`` numbers the nodes in that order; ``varies`` holds the nodes that
-    depend on an input; ``inputs`` maps each input to its position. A piece may
-    read inputs and constants, but no other node from outside it: a node shared
-    between pieces would need its gradient gathered from all of them, and running
-    it once outside the loop would change the order in which the backward pass
-    adds gradients up. Repeats are not nested.
+    ``order`` is a graph in topological order, and ``inputs`` the leaves whose
+    numbers change from one run to the next (the parameters); nodes that depend on
+    none of them are constants. A piece may read inputs and constants, but no other
+    node from outside it: a node shared between pieces would need its gradient
+    gathered from all of them, and running it once outside the loop would change the
+    order in which the backward pass adds gradients up. Repeats are not nested, and
+    fewer than ``min_repeats`` copies are not a repeat.
     """
+    position = {node: i for i, node in enumerate(order)}
+    ids = {node: -1 - i for i, node in enumerate(inputs)}
+    varies: set[Node] = set()  # the nodes that depend on an input
+    for node in order:
+        if node in ids or not varies.isdisjoint(node.parents):
+            varies.add(node)
+    inner = varies.difference(ids)
     uses = Counter(chain.from_iterable(map(attrgetter("parents"), order)))
-    inner = varies.difference(inputs)
-    ids = {node: -1 - i for node, i in inputs.items()}
     taken: set[Node] = set()
     found = []
     for fan_in in reversed(order):  # the outermost first

@@ -1,0 +1,131 @@
+"""``engine.operation``: an operation of your own, stated once as the built-in ones are.
+
+An operation is a forward rule on floats and its local derivatives, written with
+the functions of a math namespace ``m`` (the same form as a row of
+:mod:`engine.ops`). The engine hands ``local`` floats and :mod:`engine.ieee` on the
+backward pass, Values and :mod:`engine.value_math` under ``create_graph``, so one
+definition gives gradients, higher derivatives, ``gradcheck``, ``detect_anomaly``,
+compiled code and pictures.
+
+>>> import math
+>>> from engine import Value, operation
+>>> log1p = operation(
+...     "log1p",
+...     forward=lambda x: math.log1p(x),
+...     local=lambda x, out, m: (m.div(1.0, 1.0 + x),),
+... )
+>>> x = Value(0.5)
+>>> y = log1p(x)
+>>> y.backward()
+>>> y.op, round(y.data, 6), round(x.grad, 6)
+('log1p', 0.405465, 0.666667)
+
+``m`` holds ``exp log sqrt sin cos tanh sigmoid softplus div pow sign number``;
+arithmetic operators work on both floats and Values. Test a number with
+``m.number(x) > 0`` (Values compare by identity, not by number).
+"""
+
+import keyword
+import re
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from engine import ops
+from engine.value import Value, _node, as_value
+
+ARITIES = {1: "local(x, out, m)", 2: "local(a, b, out, m)", 0: "local(xs, out, m)"}
+"""What ``local`` takes for each arity (0 is n-ary: the operands as one list)."""
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def operation(
+    name: str,
+    forward: Callable[..., float],
+    local: Callable[..., Sequence[Any]],
+    *,
+    arity: int = 1,
+) -> Callable[..., Value]:
+    """Return a function that makes nodes of a new operation called ``name``.
+
+    ``forward`` computes the result from floats: ``forward(x)``, ``forward(a, b)``,
+    or ``forward(xs)`` for ``arity=0`` (n-ary). ``local`` gives one local derivative
+    per operand (see :data:`ARITIES` and the module's docstring). The function
+    returned takes Values or numbers (a list of them when n-ary).
+    """
+    if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+        raise ValueError(
+            f"operation: name must be a Python identifier such as 'log1p', got {name!r}"
+        )
+    if name in {op.name for op in ops.TABLE}:
+        raise ValueError(
+            f"operation: {name!r} is a built-in operation; choose another name for yours"
+        )
+    if not callable(forward) or not callable(local):
+        which = "forward" if not callable(forward) else "local"
+        raise TypeError(f"operation {name!r}: {which} must be a function")
+    if isinstance(arity, bool) or arity not in ARITIES:
+        raise ValueError(f"operation {name!r}: arity must be 1, 2 or 0 (n-ary), got {arity!r}")
+    op = ops.Op(name, arity, _checked_forward(name, forward), _checked_local(name, local, arity))
+    return _maker(op)
+
+
+def _checked_forward(name: str, forward: Callable[..., float]) -> Callable[..., float]:
+    def checked(*operands: Any) -> float:
+        result = forward(*operands)
+        if isinstance(result, bool) or not isinstance(result, int | float):
+            raise TypeError(
+                f"operation {name!r}: forward must return a real number, "
+                f"got {type(result).__name__}"
+            )
+        return float(result)
+
+    return checked
+
+
+def _checked_local(
+    name: str, local: Callable[..., Sequence[Any]], arity: int
+) -> Callable[..., Sequence[Any]]:
+    def checked(*args: Any) -> Sequence[Any]:
+        derivatives = local(*args)
+        wanted = arity or len(args[0])
+        if not isinstance(derivatives, Sequence) or len(derivatives) != wanted:
+            got = len(derivatives) if isinstance(derivatives, Sequence) else "no sequence"
+            raise ValueError(
+                f"operation {name!r}: local must return one derivative per operand "
+                f"({wanted}, as a tuple or list), got {got}; it is called as {ARITIES[arity]}"
+            )
+        return derivatives
+
+    return checked
+
+
+def _maker(op: ops.Op) -> Callable[..., Value]:
+    name = op.name
+    if op.arity == 1:
+
+        def unary(x: Value | float) -> Value:
+            v = as_value(x, f"{name}: the operand")
+            return _node(op, (v,), op.forward(v.data), ())
+
+        made: Callable[..., Value] = unary
+    elif op.arity == 2:
+
+        def binary(a: Value | float, b: Value | float) -> Value:
+            x, y = as_value(a, f"{name}: the first operand"), as_value(b, f"{name}: the second")
+            return _node(op, (x, y), op.forward(x.data, y.data), ())
+
+        made = binary
+    else:
+
+        def nary(values: Iterable[Value | float]) -> Value:
+            if isinstance(values, str | bytes | Value) or not isinstance(values, Iterable):
+                raise TypeError(f"{name}: takes a list of Values or numbers")
+            parents = tuple(as_value(v, f"{name}: operand {i}") for i, v in enumerate(values))
+            return _node(op, parents, op.forward([p.data for p in parents]), ())
+
+        made = nary
+    made.__name__ = made.__qualname__ = name
+    made.__doc__ = f"Make a node of the operation {name!r} (see engine.operation)."
+    made.op = op  # type: ignore[attr-defined]  # the compiler and pictures read the row
+    return made
