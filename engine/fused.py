@@ -52,7 +52,8 @@ def dot(
     """
     op = ops.DOT if bias is None else ops.DOT_PLUS
     if type(ws) in _SEQUENCES and type(xs) in _SEQUENCES and len(ws) == len(xs):
-        # A neuron's usual call, with one check at C speed for all its operands.
+        # A neuron's usual call, with one check at C speed for all its operands: 5% of
+        # the moons step against all(type(v) is Value for v in parents).
         parents = (*ws, *xs) if bias is None else (*ws, *xs, bias)
         if set(map(type, parents)) <= _ONLY_VALUES:
             return nary(op, parents)  # type: ignore[arg-type]  # all Values, just checked

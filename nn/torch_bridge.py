@@ -10,6 +10,9 @@ from typing import Any
 import engine
 from nn.layers import MLP
 
+TORCH_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+"""torch.nn's module for each of nn.ACTIVATIONS but "linear" (a test checks they match)."""
+
 _INSTALL = (
     'this needs PyTorch: pip install "chainrule[torch]" (torch 2.1 or newer; for the CPU '
     "build, which spares CUDA's several GB, first pip install torch --index-url "
@@ -34,7 +37,7 @@ def to_torch(model: MLP) -> Any:
     if not isinstance(model, MLP):
         raise TypeError(f"to_torch: model must be an nn.MLP, got {type(model).__name__}")
     torch = _torch()
-    activations = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+    activations = {name: getattr(torch.nn, module) for name, module in TORCH_MODULES.items()}
     modules = []
     for layer in model.layers:
         linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
