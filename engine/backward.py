@@ -27,7 +27,7 @@ def local_derivatives(node: Any) -> tuple[float, ...]:
     These are the numbers the backward pass multiplies by the chain rule, from the
     node's row in :mod:`engine.ops`; pictures and lessons show them.
     """
-    return tuple(node._op.derivatives(node, ieee)) if node._parents else ()
+    return tuple(node._rule.derivatives(node, ieee)) if node._parents else ()
 
 
 def chain_rule(
@@ -49,7 +49,7 @@ def chain_rule(
         for node in reversed(order):
             if node._parents:
                 if fast:
-                    node._op.chain(node, node._g)
+                    node._rule.chain(node, node._g)
                 else:
                     _step(node, node._g, m, check, visit)
     except BaseException:
@@ -60,7 +60,7 @@ def chain_rule(
 
 def _step(node: Any, g: Any, m: Any, check: bool, visit: Visit | None) -> None:
     """One step of the chain rule: each operand's gradient gains g times its local derivative."""
-    op = node._op
+    op = node._rule
     if op.skips_zero and visit is None and type(g) is float and passes_nothing(g, node.data):
         return  # exact: every term would be 0.0 (a visitor still sees them all)
     derivatives = op.derivatives(node, m)
@@ -119,7 +119,7 @@ def _check_step(node: Any, g: float, derivatives: Sequence[float]) -> None:
         if not ieee.isfinite(g * d):
             operands = ", ".join(repr(p.data) for p in node._parents)
             raise FloatingPointError(
-                f"detect_anomaly: backward of {node._op.name!r} with inputs ({operands}) "
+                f"detect_anomaly: backward of {node._rule.name!r} with inputs ({operands}) "
                 f"gave the non-finite gradient {g * d!r} for its input {i} "
                 f"(upstream gradient {g!r}, local derivative {d!r})"
             )

@@ -6,7 +6,7 @@ import numbers
 from typing import NoReturn, Union
 
 from engine import ieee, mode, ops
-from engine.backward import add_into_grad
+from engine.backward import add_into_grad, local_derivatives
 from engine.ops import Op
 
 Operand = Union["Value", float, int]
@@ -27,7 +27,7 @@ class Value:
     (10.0, 7.0)
     """
 
-    __slots__ = ("_ctx", "_g", "_op", "_parents", "data", "grad", "label")
+    __slots__ = ("_ctx", "_g", "_parents", "_rule", "data", "grad", "label")
 
     data: float
     """The number this node holds."""
@@ -45,7 +45,7 @@ class Value:
         self._g = 0.0
         self.label = label
         self._parents: tuple[Value, ...] = ()
-        self._op = ops.LEAF
+        self._rule = ops.LEAF
         self._ctx: tuple[float, ...] = ()
 
     # -- what the node is: read-only, as the operation that made it set it -----------
@@ -62,12 +62,33 @@ class Value:
     @property
     def op(self) -> str:
         """The operation that made this node ("+", "tanh", "**2", ...), or "" for a leaf."""
-        op = self._op
+        op = self._rule
         return op.fmt.format(*self._ctx) if op.fmt else op.name
 
     @op.setter
     def op(self, _: object) -> NoReturn:
         raise _read_only("op")
+
+    # -- micrograd's names, so the lecture's code runs (read-only) ---------------------
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The parents as a set: micrograd's name (``parents`` keeps their order)."""
+        return set(self._parents)
+
+    @property
+    def _op(self) -> str:
+        """The operation as a string, "" for a leaf: micrograd's name for :attr:`op`."""
+        return self.op
+
+    def _backward(self) -> None:
+        """One chain-rule step, micrograd's: each parent's ``.grad`` gains local derivative × grad.
+
+        Called on every node in reverse topological order, after ``self.grad = 1.0`` on
+        the output, it gives what :meth:`backward` gives: the same table, one step here.
+        """
+        for parent, d in zip(self._parents, local_derivatives(self), strict=True):
+            parent.grad += d * self.grad
 
     def is_leaf(self) -> bool:
         """Return whether this Value has no parents (made by the user, or under ``no_grad``)."""
@@ -280,11 +301,11 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...
             _check_forward(op, parents, data, ctx)
         if flags & mode.NO_GRAD:
             out._parents = ()
-            out._op = ops.LEAF
+            out._rule = ops.LEAF
             out._ctx = ()
             return out
     out._parents = parents
-    out._op = op
+    out._rule = op
     out._ctx = ctx
     return out
 

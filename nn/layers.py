@@ -27,6 +27,23 @@ def check_activation(activation: str) -> str:
     return activation
 
 
+def _micrograd_nonlin(activation: str, nonlin: bool | None) -> str:
+    """Return ``activation``, or micrograd's ``nonlin=True/False`` as "relu"/"linear"."""
+    if isinstance(activation, bool) and nonlin is None:  # micrograd's Neuron(nin, False)
+        activation, nonlin = "relu", activation
+    if nonlin is None:
+        return check_activation(activation)
+    if not isinstance(nonlin, bool):
+        raise TypeError(f"nonlin must be True or False (micrograd's), got {type(nonlin).__name__}")
+    wanted = "relu" if nonlin else "linear"
+    if activation not in ("relu", wanted):
+        raise ValueError(
+            f"nonlin={nonlin} means activation={wanted!r}, but activation={activation!r} was "
+            "given too; pass one of them"
+        )
+    return wanted
+
+
 def _positive_int(value: object, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
@@ -47,7 +64,8 @@ class Neuron(Module):
     """One neuron: ``activation(w . x + b)``, two graph nodes however many inputs.
 
     ``seed`` is an int (the same weights on every machine), a ``random.Random``
-    to draw from (how a Layer shares one stream), or None.
+    to draw from (how a Layer shares one stream), or None. micrograd's
+    ``nonlin=False`` (or ``Neuron(nin, False)``) means ``activation="linear"``.
     """
 
     _fields = ("w", "b")
@@ -60,9 +78,10 @@ class Neuron(Module):
         init: str = "uniform",
         fan_out: int = 1,
         seed: int | random.Random | None = None,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _positive_int(nin, "nin")
-        self.activation = check_activation(activation)
+        self.activation = activation = _micrograd_nonlin(activation, nonlin)
         self.init = initialisation.check_scheme(init)
         weights = initialisation.weights(init, nin, fan_out, _rng(seed))
         self.w = [Value(x) for x in weights]
@@ -98,10 +117,11 @@ class Layer(Module):
         *,
         init: str = "uniform",
         seed: int | random.Random | None = None,
+        nonlin: bool | None = None,
     ) -> None:
         self.nin = _positive_int(nin, "nin")
         self.nout = _positive_int(nout, "nout")
-        self.activation = check_activation(activation)
+        self.activation = activation = _micrograd_nonlin(activation, nonlin)
         rng = _rng(seed)
         self.neurons = [
             Neuron(nin, activation, init=init, fan_out=nout, seed=rng) for _ in range(nout)

@@ -60,7 +60,7 @@ def test_every_row_is_reachable_from_a_value_and_makes_its_own_node(op: ops.Op) 
     assert set(REACH) == {key(o) for o in ops.TABLE}, "REACH must list every row of the table"
     make, _ = REACH[key(op)]
     node = make(Value(0.7), Value(1.3))
-    assert node._op is op
+    assert node._rule is op
 
 
 @pytest.mark.parametrize("op", ops.TABLE, ids=key)

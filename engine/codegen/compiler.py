@@ -301,7 +301,7 @@ class _Writer:
     # -- one node ---------------------------------------------------------------------
 
     def _forward(self, node: Value, indent: int) -> None:
-        op = node._op
+        op = node._rule
         operands = [self.read(p) for p in node.parents]
         if op in ops.INLINE and len(operands) <= _INLINE_OPERANDS:
             if op.arity == 0:
@@ -316,7 +316,7 @@ class _Writer:
         self.emit(indent, f"{self.name(node)} = {as_expr(value).text}", f"{node.op}{label}", node)
 
     def _call_forward(self, node: Value, *args: object) -> Expr:
-        op = node._op
+        op = node._rule
         if op not in _KNOWN:
             return call(self._bind_user(op, "", op.forward), *args)
         return call(self.bind(op.forward.__name__.lstrip("_"), op.forward), *args)
@@ -331,7 +331,7 @@ class _Writer:
         return self.bind(name, thing)
 
     def _backward(self, node: Value, indent: int, assigned: set[Value]) -> None:
-        op = node._op
+        op = node._rule
         operands = [self.read(p) for p in node.parents]
         out = Expr(self.name(node))
         if op not in _KNOWN:
@@ -426,7 +426,7 @@ class _Writer:
 
     def _loop_backward(self, repeat: Repeat) -> None:
         template, tag = repeat.pieces[0], self.position[repeat.fan_in]
-        local = self.bind(f"d_{repeat.fan_in._op.name}", repeat.fan_in._op.local)
+        local = self.bind(f"d_{repeat.fan_in._rule.name}", repeat.fan_in._rule.local)
         comment = f"dv{tag}/d(each copy's root)"
         self.emit(1, f"d{tag} = {local}(roots{tag}, v{tag}, ieee)", comment, repeat.fan_in)
         saved, body = self.loops[repeat]

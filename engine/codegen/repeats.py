@@ -12,7 +12,7 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
-Node = Any  # a Value; typed loosely, as this module walks only .parents, ._op and ._ctx
+Node = Any  # a Value; typed loosely, as this module walks only .parents, ._rule and ._ctx
 
 
 class Repeat:
@@ -56,7 +56,7 @@ def repeated_pieces(
     taken: set[Node] = set()
     found = []
     for fan_in in reversed(order):  # the outermost first
-        if fan_in in taken or fan_in._op.arity != 0 or len(fan_in.parents) < min_repeats:
+        if fan_in in taken or fan_in._rule.arity != 0 or len(fan_in.parents) < min_repeats:
             continue
         repeat = _repeat(fan_in, inner, ids, uses, position)
         if repeat is not None:
@@ -126,5 +126,5 @@ def _shape(piece: list[Node], ids: dict[Node, int]) -> tuple[list[object], list[
                 ("constant", reads.setdefault(p, len(reads))) if r is None else r
                 for p, r in zip(node.parents, refs, strict=True)
             )
-        shape += (node._op, node._ctx, refs)
+        shape += (node._rule, node._ctx, refs)
     return shape, list(reads)

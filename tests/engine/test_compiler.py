@@ -205,7 +205,7 @@ ONE_OF_EACH: dict[str, Callable[[Value, Value], Value]] = {
 
 def test_every_operation_of_the_table_is_covered() -> None:
     a, b = Value(0.3), Value(0.7)
-    made = {f(a, b)._op for f in ONE_OF_EACH.values()}
+    made = {f(a, b)._rule for f in ONE_OF_EACH.values()}
     assert made == set(ops.TABLE)
 
 
