@@ -76,10 +76,18 @@ class Value:
         """The parents as a set: micrograd's name (``parents`` keeps their order)."""
         return set(self._parents)
 
+    @_prev.setter
+    def _prev(self, _: object) -> NoReturn:
+        raise _read_only("_prev")
+
     @property
     def _op(self) -> str:
         """The operation as a string, "" for a leaf: micrograd's name for :attr:`op`."""
         return self.op
+
+    @_op.setter
+    def _op(self, _: object) -> NoReturn:
+        raise _read_only("_op")
 
     def _backward(self) -> None:
         """One chain-rule step, micrograd's: each parent's ``.grad`` gains local derivative × grad.
