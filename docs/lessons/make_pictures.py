@@ -2,7 +2,8 @@
 
 Writes images/neuron.svg (lesson 2), images/error-signal-layers.svg (lesson 4),
 images/decision_boundary.png and images/training.png (lesson 5) beside this file,
-and ../images/mlp-neurons.svg (the README's picture of a model, a box per neuron).
+the backward-pass explorers the lessons embed (images/*-explorer.html: lessons 2, 3
+and 4), and ../images/mlp-neurons.svg (the README's picture of a model, by neuron).
 """
 
 from pathlib import Path
@@ -25,6 +26,17 @@ def neuron() -> None:
     y.label = "y"
     y.backward()
     viz.save_svg(y, HERE / "neuron.svg", legend=False)
+    viz.explorer(y, HERE / "neuron-explorer.html", title="Lesson 2: the neuron's backward pass")
+
+
+def reuse() -> None:
+    """Lesson 3's graph, x used three times: its explorer shows the gradient add up."""
+    x = Value(3.0, label="x")
+    y = x * x
+    y.label = "y"
+    z = y + x
+    z.label = "z"
+    viz.explorer(z, HERE / "reuse-explorer.html", title="Lesson 3: gradients add up")
 
 
 def error_signal() -> None:
@@ -36,6 +48,10 @@ def error_signal() -> None:
     L.label = "L"
     L.backward()
     viz.save_svg(L, HERE / "error-signal-layers.svg", rankdir="TB", model=model, detail="layers")
+    viz.explorer(
+        L, HERE / "error-signal-explorer.html", model=model, detail="layers", rankdir="TB",
+        title="Lesson 4: the error signal, layer by layer",
+    )  # fmt: skip
 
 
 def training() -> tuple[nn.MLP, list[list[float]]]:
@@ -60,6 +76,7 @@ def mlp_neurons(model: nn.MLP, points: list[list[float]]) -> None:
 if __name__ == "__main__":
     HERE.mkdir(exist_ok=True)
     neuron()
+    reuse()
     error_signal()
     model, X = training()
     mlp_neurons(model, X)
