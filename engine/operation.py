@@ -127,5 +127,4 @@ def _maker(op: ops.Op) -> Callable[..., Value]:
         made = nary
     made.__name__ = made.__qualname__ = name
     made.__doc__ = f"Make a node of the operation {name!r} (see engine.operation)."
-    made.op = op  # type: ignore[attr-defined]  # the compiler and pictures read the row
     return made

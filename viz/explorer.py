@@ -16,7 +16,7 @@ from typing import Any
 from engine import Value
 from nn import Module
 from viz import code_view, page, steps
-from viz.graph import _dot, drawing
+from viz.graph import digraph, drawing
 from viz.output import pipe, write_atomically
 
 BLANK = "?"
@@ -60,7 +60,7 @@ def explorer(
         theme=theme, cells=True, name_all=True, grads=backward.grads, **draw_options,
     )  # fmt: skip
     rankdir = draw_options.get("rankdir", "LR")
-    svg = pipe(_dot(built, rankdir=rankdir, legend=legend), "svg").decode("utf-8")
+    svg = pipe(digraph(built, rankdir=rankdir, legend=legend), "svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
     walk = steps.steps(built, backward)
     boxes: dict[str, int] = {}

@@ -81,7 +81,7 @@ def draw_dot(
         number_format=number_format, parameters=parameters, constants=constants,
         max_nodes=max_nodes, theme=theme, font_size=font_size,
     )  # fmt: skip
-    return _dot(built, rankdir=rankdir, legend=legend)
+    return digraph(built, rankdir=rankdir, legend=legend)
 
 
 def drawing(
@@ -144,7 +144,7 @@ def drawing(
         font_size=float(font_size),
         constants=constants,
         names=shown,
-        full_names=names.tooltips(found, shown),
+        tooltips=names.tooltips(found, shown),
         rankdir=rankdir,
         cells=cells,
         grads=grads,
@@ -217,7 +217,8 @@ def _level(
     return picture
 
 
-def _dot(drawing: Drawing, *, rankdir: str, legend: bool) -> graphviz.Digraph:
+def digraph(drawing: Drawing, *, rankdir: str, legend: bool) -> graphviz.Digraph:
+    """Write a built picture out as a ``graphviz.Digraph`` (clusters, edges, legend)."""
     picture, options = drawing.picture, drawing.options
     colours = options.colours
     size = str(options.font_size)

@@ -25,7 +25,8 @@ class Options:
     font_size: float
     constants: str
     names: dict[Value, str]
-    full_names: dict[Value, str]
+    tooltips: dict[Value, str]
+    """The names a box does not show: the seed's, the model's full one."""
     rankdir: str = "LR"
     cells: bool = False
     """For the explorer: grad cells get ids (``<box>_grad``) for the page to blank and fill."""
@@ -116,9 +117,9 @@ def name_cell(node: Value, options: Options) -> str:
 
 
 def tooltip(node: Value, options: Options) -> dict[str, str]:
-    """A tooltip with the model's full name of a parameter, when it has one."""
-    full = options.full_names.get(node)
-    return {"tooltip": full} if full else {}
+    """A tooltip with the names the box does not show, when there are any."""
+    tip = options.tooltips.get(node)
+    return {"tooltip": tip} if tip else {}
 
 
 def operands(node: Value, hidden: dict[Value, str]) -> tuple[str, list[str]]:

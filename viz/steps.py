@@ -102,19 +102,18 @@ class _Writer:
         grad = self.grads[node]
         made = f"made by {node.op}" if node.parents else "a leaf"
         heading = f"{name} ({made}): data {numbers.number(node.data)}"
-        if node is self.found.root:
-            lines = ["the seed of the backward pass:", f"d{name}/d{name} = 1"]
-            sources: list[str] = []
-        else:
-            lines, sources = self.chain_rule(node)
+        lines, sources = self.chain_rule(node)
         return self.step(box, heading, lines, sources, {f"{box}_grad": self.fill(grad)}, [node])
 
-    def chain_rule(self, node: Value, total: str = "") -> tuple[list[str], list[str]]:
+    def chain_rule(self, node: Value) -> tuple[list[str], list[str]]:
         """The lines ``dL/dx = Σ dL/dn · ∂n/∂x`` with numbers, and the boxes of the terms."""
         name = self.name(node)
-        total = total or f"d{self.root_name}/d{name}"
+        if node is self.found.root:
+            return ["the seed of the backward pass:", f"d{name}/d{name} = 1"], []
+        total = f"d{self.root_name}/d{name}"
+        # Terms from nodes the picture leaves out (the other samples of a batch) add up as one.
         shown = [t for t in self.terms[node] if t[0] in self.shown]
-        others = [t for t in self.terms[node] if t not in shown]
+        others = [t for t in self.terms[node] if t[0] not in self.shown]
         kept = shown[:MAX_TERMS]
         symbols = [f"d{self.root_name}/d{self.name(n)} · ∂{self.name(n)}/∂{name}" for n, *_ in kept]
         pairs = [(g, local) for _, g, local, _ in kept]
@@ -159,14 +158,10 @@ class _Writer:
                 f"neuron {name} = {neuron.activation}({pre_name}), {pre_name} = w·x + b: "
                 f"data {numbers.number(out.data)}"
             )
-        if out is self.found.root:
-            lines = [f"d{name}/d{name} = 1 (the seed of the backward pass)"]
-            sources: list[str] = []
-        else:
-            lines, sources = self.chain_rule(out)
+        lines, sources = self.chain_rule(out)
         delta = self.grads[pre]
         if out is not pre:
-            (slope,) = engine.local_derivatives(out)
+            slope = self.slope(neuron)
             lines.append(
                 f"δ = d{self.root_name}/d{pre_name} = d{self.root_name}/d{name} · "
                 f"{neuron.activation}'({pre_name}) = {_product(self.grads[out], slope, delta)}"
@@ -223,12 +218,9 @@ class _Writer:
             lines = [f"d{r}/dh{l} comes from the nodes that read the layer's outputs:"]
             sources: list[str] = []
             for n in layer.neurons:
-                if n.out is self.found.root:
-                    lines.append(f"d{r}/d{self.name(n.out)} = 1 (the output itself)")
-                else:
-                    more, feeding = self.chain_rule(n.out)
-                    lines += more
-                    sources += feeding
+                more, feeding = self.chain_rule(n.out)
+                lines += more
+                sources += feeding
             lines.append("")
         else:
             heading = f"layer {l}: δ{l} = (W{l + 1}ᵀ δ{l + 1}) ⊙ f'(a{l}), f = {activation}"

@@ -51,8 +51,6 @@ class Neuron:
     """What each weight multiplies (the seed's h^(l-1) or x), by weight; None if unknown."""
     layer: int = -1
     """The place of the neuron's layer in ``Structure.layers``; -1 when there are none."""
-    users: list[Value] = field(default_factory=list)
-    """The nodes that read the neuron's output."""
 
     @property
     def activation(self) -> str:
@@ -108,8 +106,6 @@ class Structure:
     owner: dict[Value, Neuron]
     """Each neuron's parameter and computed node, mapped to its neuron."""
     parameters: set[Value]
-    consumers: dict[Value, list[Value]]
-    """Each shown node's users among the shown nodes, in topological order."""
     names: dict[Value, str] = field(default_factory=dict)
     """Full names (``layers.0.neurons.3.w.0``) of the model's parameters."""
 
@@ -158,9 +154,9 @@ def read(
     for neuron in neurons:
         for node in chain(neuron.parameters, neuron.nodes):
             owner[node] = neuron
-    layers = _layers(neurons)
+    layers = _layers(neurons, consumers)
     found = {p for n in neurons for p in n.parameters}
-    return Structure(root, order, neurons, layers, batch, owner, params | found, consumers, names)
+    return Structure(root, order, neurons, layers, batch, owner, params | found, names)
 
 
 def _batch(order: list[Value], params: set[Value], sample: int | None) -> Batch | None:
@@ -304,7 +300,6 @@ def _neuron(
     layer_key, index = (match["layer"] or "", int(match["j"])) if match else (key, 0)
     neuron = Neuron(key, layer_key, index, weights, biases[0] if biases else None, pre, out, nodes)
     neuron.inputs = [_input_of(w, nodes) for w in weights]
-    neuron.users = list(consumers[out])
     return neuron
 
 
@@ -355,7 +350,7 @@ def _neurons_of_dots(order: list[Value], consumers: dict[Value, list[Value]]) ->
     return neurons
 
 
-def _layers(neurons: Sequence[Neuron]) -> list[Layer]:
+def _layers(neurons: Sequence[Neuron], consumers: dict[Value, list[Value]]) -> list[Layer]:
     """Group neurons into layers; [] unless every layer reads one input vector in one order.
 
     A layer is the neurons of one module that read the same inputs, so a module run on
@@ -388,17 +383,19 @@ def _layers(neurons: Sequence[Neuron]) -> list[Layer]:
         for neuron in layer.neurons:
             neuron.layer = i
     for layer in layers:
-        layer.above = _above(layer, pres)
+        layer.above = _above(layer, pres, consumers)
     return layers
 
 
-def _above(layer: Layer, pres: dict[Value, Layer]) -> Layer | None:
+def _above(
+    layer: Layer, pres: dict[Value, Layer], consumers: dict[Value, list[Value]]
+) -> Layer | None:
     """The layer that alone reads this one's outputs, through its weights; else None.
 
     Only then is delta the seed's recursion, (W^(l+1))^T delta^(l+1) ⊙ f'(a^l): an
     output read elsewhere too (a skip, the loss) takes its gradient from there as well.
     """
-    readers = {id(pres.get(c)): pres.get(c) for n in layer.neurons for c in n.users}
+    readers = {id(pres.get(c)): pres.get(c) for n in layer.neurons for c in consumers[n.out]}
     if len(readers) != 1:
         return None
     (above,) = readers.values()

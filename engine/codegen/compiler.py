@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from engine import ieee, ops
-from engine.codegen.repeats import Repeat, repeated_pieces
+from engine.codegen.repeats import Repeat, repeated_pieces, varying
 from engine.codegen.symbolic import NAMESPACE, Expr, as_expr, call, code_math, literal, trace
 from engine.graph import topological_order
 from engine.value import Value, _number
@@ -188,10 +188,7 @@ class _Writer:
         watched: tuple[Value, ...],
     ) -> None:
         self.order, self.position, self.inputs, self.watched = order, position, inputs, watched
-        self.varies: set[Value] = set()
-        for node in order:
-            if node in inputs or not self.varies.isdisjoint(node.parents):
-                self.varies.add(node)
+        self.varies: set[Value] = varying(order, inputs)
         # Each line, the node it is for (or -1) and the node whose gradient it adds to (or -1).
         self.lines: list[tuple[str, int, int]] = []
         self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}

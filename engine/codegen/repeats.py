@@ -7,7 +7,7 @@ as long as one sample's graph, not the whole batch's; a picture draws one sample
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from itertools import chain
 from operator import attrgetter
 from typing import Any
@@ -32,6 +32,15 @@ class Repeat:
         self.constants = constants
 
 
+def varying(order: Sequence[Node], inputs: Collection[Node]) -> set[Node]:
+    """Return the nodes of ``order`` (topological) that are inputs or depend on one."""
+    varies: set[Node] = set()
+    for node in order:
+        if node in inputs or not varies.isdisjoint(node.parents):
+            varies.add(node)
+    return varies
+
+
 def repeated_pieces(
     order: Sequence[Node], inputs: Sequence[Node], *, min_repeats: int = 4
 ) -> list[Repeat]:
@@ -47,11 +56,7 @@ def repeated_pieces(
     """
     position = {node: i for i, node in enumerate(order)}
     ids = {node: -1 - i for i, node in enumerate(inputs)}
-    varies: set[Node] = set()  # the nodes that depend on an input
-    for node in order:
-        if node in ids or not varies.isdisjoint(node.parents):
-            varies.add(node)
-    inner = varies.difference(ids)
+    inner = varying(order, ids).difference(ids)
     uses = Counter(chain.from_iterable(map(attrgetter("parents"), order)))
     taken: set[Node] = set()
     found = []
