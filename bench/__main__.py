@@ -1,4 +1,4 @@
-"""``python -m bench``: run the benchmark (see :mod:`bench.run`)."""
+"""``python -m bench``: run the benchmark (see ``bench.run``)."""
 
 from bench.run import main
 

@@ -146,6 +146,7 @@ class ChainruleCompiled(Engine):
 
     name = "chainrule (compiled)"
     workloads = frozenset({"moons"})  # compiling pays off on a graph that repeats
+    backend = "python"
 
     def __init__(self) -> None:
         import engine
@@ -159,7 +160,8 @@ class ChainruleCompiled(Engine):
         model = self.nn.MLP(2, [len(layer) for layer in weights], seed=0)
         set_weights(model, weights, biases)
         params = model.parameters()
-        graph = self.engine.compile(moons_loss(self.engine, self.nn, model, X, y, alpha), params)
+        loss = moons_loss(self.engine, self.nn, model, X, y, alpha)
+        graph = self.engine.compile(loss, params, backend=self.backend)
         values = [p.data for p in params]
 
         def step() -> tuple[float, list[float]]:
@@ -168,6 +170,13 @@ class ChainruleCompiled(Engine):
             return loss, grads
 
         return step
+
+
+class ChainruleArrays(ChainruleCompiled):
+    """This project's moons step compiled with ``backend="numpy"``: the batch as arrays."""
+
+    name = "chainrule (compiled, numpy)"
+    backend = "numpy"
 
 
 def moons_loss(
@@ -179,6 +188,17 @@ def moons_loss(
     """
     params = model.parameters()
     return nn.hinge_loss([model(x) for x in X], y) + alpha * engine.dot(params, params)
+
+
+def moons_loss_micrograd(
+    engine: Any, nn: Any, model: Any, X: list[list[float]], y: list[int], alpha: float
+) -> Any:
+    """The same loss written as micrograd's demo writes it: Python's ``sum`` and a mean by ``*``."""
+    params = model.parameters()
+    scores = [model(x) for x in X]
+    losses = [(1 + -(2 * label - 1) * s).relu() for label, s in zip(y, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    return data_loss + alpha * sum(p * p for p in params)
 
 
 class Micrograd(Engine):
@@ -254,6 +274,33 @@ class Handwritten(Engine):
 
     def wide_sum(self, ws: list[float], xs: list[float]) -> float:
         return handwritten.wide_sum(ws, xs)[1][0]
+
+
+class HandwrittenNumpy(Engine):
+    """The seed's recursion on the whole batch in numpy, no graph: the array yardstick."""
+
+    name = "hand-written (numpy)"
+    workloads = frozenset({"moons"})
+
+    def moons(
+        self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
+    ) -> MoonsStep:
+        import numpy as np
+
+        from bench import handwritten_numpy
+
+        w = [np.array(layer, dtype=float) for layer in weights]
+        b = [np.array(layer, dtype=float)[:, None] for layer in biases]
+        inputs = np.array(X, dtype=float).T
+        signs = np.array([1.0 if v == 1 else -1.0 for v in y])
+
+        def step() -> tuple[float, list[float]]:
+            loss, gw, gb = handwritten_numpy.moons_loss_and_grads(w, b, inputs, signs, alpha)
+            grads = flat_grads([g.tolist() for g in gw], [g[:, 0].tolist() for g in gb])
+            handwritten_numpy.sgd(w, b, gw, gb, 0.1)
+            return loss, grads
+
+        return step
 
 
 class _Torch(Engine):
@@ -393,6 +440,9 @@ def flat_grads(gw: Weights, gb: Biases) -> list[float]:
 def available() -> list[Engine]:
     """The engines that can run here: torch and micrograd only when installed."""
     engines: list[Engine] = [Chainrule(), ChainrulePaused(), ChainruleCompiled(), Handwritten()]
+    if importlib.util.find_spec("numpy") is not None:
+        engines[3:3] = [ChainruleArrays()]
+        engines.append(HandwrittenNumpy())
     if importlib.util.find_spec("micrograd") is not None:
         engines.insert(1, Micrograd())
     if importlib.util.find_spec("torch") is not None:

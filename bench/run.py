@@ -1,12 +1,15 @@
 """Run every workload on every engine in one process, interleaved, and report medians.
 
-``python -m bench [--quick] [--repeats N] [--out DIR]`` prints Markdown tables with
-ratios to micrograd and to the hand-written pass, and writes ``DIR/bench.json`` and
-``DIR/scaling.svg`` (time per node against graph size).
+``python -m bench [--quick] [--repeats N] [--out DIR] [--check]`` prints Markdown tables
+with ratios to micrograd and to the hand-written pass, and writes ``DIR/bench.json``,
+``DIR/scaling.svg`` (time per node against graph size) and, with numpy, ``DIR/sweep.svg``
+(time per sample against batch size). ``--check`` fails when the array backend misses
+one of its targets on this run.
 """
 
 import argparse
 import gc
+import importlib.util
 import json
 import math
 import platform
@@ -193,6 +196,13 @@ def run(quick: bool, repeats: int) -> Result:
     report["wide_sum"] = interleaved(engines, _wide_sum_job(ws, xs), repeats)
     report["memory"] = {e.name: memory(e, nodes) for e in engines}
     report["sizes"] = {"samples": samples, "depths": depths, "pairs": pairs, "memory_nodes": nodes}
+    if importlib.util.find_spec("numpy") is not None:
+        from bench import arrays
+
+        report["compile_costs"] = arrays.compile_costs([20] if quick else [100, 1000], repeats)
+        sizes = [20, 50] if quick else [100, 1_000, 10_000, 100_000]
+        report["sweep"] = arrays.sweep(sizes, repeats)
+        report["targets"] = arrays.targets(report["compile_costs"], report["sweep"])
     return report
 
 
@@ -286,6 +296,10 @@ def markdown(report: Result) -> str:
         if r["status"] == "ok":
             lines.append(f"| {name} | {r['bytes_per_node']:.0f} | {r['bytes_left']} |")
     lines.append("")
+    if "sweep" in report:
+        from bench import arrays
+
+        lines += arrays.markdown(report)
     return "\n".join(lines)
 
 
@@ -320,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it works")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per engine (median)")
     parser.add_argument("--out", default="bench/results", help="folder for bench.json and the plot")
+    parser.add_argument(
+        "--check", action="store_true", help="fail if the array backend misses a target"
+    )
     args = parser.parse_args(argv)
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
@@ -333,6 +350,15 @@ def main(argv: list[str] | None = None) -> int:
     plot(report, out / "scaling.svg")
     print(text)
     print(f"wrote {out / 'bench.json'}, {out / 'bench.md'} and {out / 'scaling.svg'}")
+    if "sweep" in report:
+        from bench import arrays
+
+        arrays.plot(report, out / "sweep.svg")
+        print(f"wrote {out / 'sweep.svg'}")
+        missed = [t["target"] for t in report.get("targets", []) if t["met"] is False]
+        if args.check and missed:
+            print("missed: " + "; ".join(missed))
+            return 1
     return 0
 
 

@@ -1,14 +1,15 @@
 """engine: a scalar autograd engine on the standard library only.
 
-A :class:`Value` records its parents and how to get its local derivatives;
+A [`Value`][engine.Value] records its parents and how to get its local derivatives;
 ``backward()`` applies the chain rule in reverse topological order.
 
->>> from engine import Value
->>> x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.8813735870195432)
->>> y = (x * w + b).tanh()
->>> y.backward()
->>> round(y.data, 4), round(x.grad, 4), round(w.grad, 4)
-(0.7071, -1.5, 1.0)
+Examples:
+    >>> from engine import Value
+    >>> x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.8813735870195432)
+    >>> y = (x * w + b).tanh()
+    >>> y.backward()
+    >>> round(y.data, 4), round(x.grad, 4), round(w.grad, 4)
+    (0.7071, -1.5, 1.0)
 """
 
 from engine.backward import local_derivatives

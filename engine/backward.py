@@ -25,7 +25,7 @@ def local_derivatives(node: Any) -> tuple[float, ...]:
     """Return d(node)/d(parent) for each of ``node.parents``, as floats (() for a leaf).
 
     These are the numbers the backward pass multiplies by the chain rule, from the
-    node's row in :mod:`engine.ops`; pictures and lessons show them.
+    node's row in ``engine.ops``; pictures and lessons show them.
     """
     return tuple(node._rule.derivatives(node, ieee)) if node._parents else ()
 
@@ -35,8 +35,8 @@ def chain_rule(
 ) -> list[Any]:
     """Leave d(root)/d(node) in each node's ``_g``; return the nodes in topological order.
 
-    ``m`` is the math namespace of the local derivatives (:mod:`engine.ieee` on
-    floats, :mod:`engine.value_math` on Values) and ``seed`` is d(root)/d(root).
+    ``m`` is the math namespace of the local derivatives (``engine.ieee`` on
+    floats, ``engine.value_math`` on Values) and ``seed`` is d(root)/d(root).
     With ``check`` (anomaly mode) a step that makes a non-finite gradient from
     finite numbers raises; ``visit`` sees every step (the explorer's hook).
     """

@@ -30,8 +30,9 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - engine.sum is
     Each term's local derivative is 1. Plain numbers become constant leaves;
     an empty sum is ``Value(0.0)``.
 
-    >>> sum([Value(1.0), Value(2.0), 3]).data
-    6.0
+    Examples:
+        >>> sum([Value(1.0), Value(2.0), 3]).data
+        6.0
     """
     return nary(ops.SUM, _operands(values, "values"))
 
@@ -45,10 +46,11 @@ def dot(
     by ``w_i`` is ``x_i``, by ``x_i`` is ``w_i`` and by the bias 1: a neuron's
     pre-activation ``w.x + b`` in one node, whose op reads ``dot+b``.
 
-    >>> dot([Value(2.0), Value(3.0)], [4, 5]).data
-    23.0
-    >>> dot([Value(2.0), Value(3.0)], [4, 5], bias=0.5).op
-    'dot+b'
+    Examples:
+        >>> dot([Value(2.0), Value(3.0)], [4, 5]).data
+        23.0
+        >>> dot([Value(2.0), Value(3.0)], [4, 5], bias=0.5).op
+        'dot+b'
     """
     op = ops.DOT if bias is None else ops.DOT_PLUS
     if type(ws) in _SEQUENCES and type(xs) in _SEQUENCES and len(ws) == len(xs):
@@ -72,7 +74,8 @@ def logsumexp(values: Iterable[Value | float]) -> Value:
     Its local derivatives are the softmax of ``values``. An empty input gives
     ``-inf`` (the log of an empty sum).
 
-    >>> round(logsumexp([1000.0, 1000.0]).data, 6)
-    1000.693147
+    Examples:
+        >>> round(logsumexp([1000.0, 1000.0]).data, 6)
+        1000.693147
     """
     return nary(ops.LOGSUMEXP, _operands(values, "values"))

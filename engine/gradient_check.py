@@ -25,10 +25,11 @@ def gradcheck(
     ``f`` takes one Value per number in ``xs`` and returns a Value. For each
     input, ``(f(x + eps) - f(x - eps)) / (2 * eps)`` must be within
     ``atol + rtol * |estimate|`` of the engine's gradient; otherwise
-    :class:`GradcheckError` (an ``AssertionError``) names the input and the gap.
+    [`GradcheckError`][engine.GradcheckError] (an ``AssertionError``) names the input and the gap.
 
-    >>> gradcheck(lambda x, y: (x * y).tanh(), [0.5, -1.5])
-    True
+    Examples:
+        >>> gradcheck(lambda x, y: (x * y).tanh(), [0.5, -1.5])
+        True
     """
     if not callable(f):
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")

@@ -16,10 +16,11 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     the second derivative. An input that ``output`` does not depend on gets
     ``Value(0.0)``.
 
-    >>> x = Value(3.0)
-    >>> (dy,) = grad(x**3, [x], create_graph=True)
-    >>> dy.data, grad(dy, [x])[0].data
-    (27.0, 18.0)
+    Examples:
+        >>> x = Value(3.0)
+        >>> (dy,) = grad(x**3, [x], create_graph=True)
+        >>> dy.data, grad(dy, [x])[0].data
+        (27.0, 18.0)
     """
     if not isinstance(output, Value):
         raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")

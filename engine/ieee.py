@@ -3,10 +3,10 @@
 Python's ``math`` module raises ``OverflowError`` or ``ValueError`` where IEEE
 arithmetic (and PyTorch) gives ``inf`` or ``nan``; an exception in the middle of a
 backward pass would lose the whole pass, so every forward rule and every local
-derivative in :mod:`engine.ops` computes through these functions instead.
+derivative in ``engine.ops`` computes through these functions instead.
 
 This module is also the *float* namespace handed to each operation's local
-derivative; :mod:`engine.value_math` is its twin on Values, with the same names.
+derivative; ``engine.value_math`` is its twin on Values, with the same names.
 """
 
 import math

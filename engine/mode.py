@@ -1,6 +1,6 @@
 """Modes of the engine: whether operations record a graph, and anomaly detection.
 
-Both live in one :class:`contextvars.ContextVar`, so each thread and each asyncio
+Both live in one ``contextvars.ContextVar``, so each thread and each asyncio
 task sees only the modes it entered, and making a node costs one lookup.
 """
 
@@ -53,7 +53,7 @@ def detect_anomaly() -> Iterator[None]:
 
     Inside the block, an operation (its forward rule, or its step of a backward
     pass) whose result is not finite while its inputs are raises
-    :class:`FloatingPointError` naming the operation and its inputs. Outside it,
+    ``FloatingPointError`` naming the operation and its inputs. Outside it,
     results follow IEEE rules, as PyTorch's do.
     """
     yield from _flagged(ANOMALY, on=True)

@@ -2,27 +2,28 @@
 
 An operation is a forward rule on floats and its local derivatives, written with
 the functions of a math namespace ``m`` (the same form as a row of
-:mod:`engine.ops`). The engine hands ``local`` floats and :mod:`engine.ieee` on the
-backward pass, Values and :mod:`engine.value_math` under ``create_graph``, so one
+``engine.ops``). The engine hands ``local`` floats and ``engine.ieee`` on the
+backward pass, Values and ``engine.value_math`` under ``create_graph``, so one
 definition gives gradients, higher derivatives, ``gradcheck``, ``detect_anomaly``,
 compiled code and pictures.
-
->>> import math
->>> from engine import Value, operation
->>> log1p = operation(
-...     "log1p",
-...     forward=lambda x: math.log1p(x),
-...     local=lambda x, out, m: (m.div(1.0, 1.0 + x),),
-... )
->>> x = Value(0.5)
->>> y = log1p(x)
->>> y.backward()
->>> y.op, round(y.data, 6), round(x.grad, 6)
-('log1p', 0.405465, 0.666667)
 
 ``m`` holds ``exp log sqrt sin cos tanh sigmoid softplus div pow sign number``;
 arithmetic operators work on both floats and Values. Test a number with
 ``m.number(x) > 0`` (Values compare by identity, not by number).
+
+Examples:
+    >>> import math
+    >>> from engine import Value, operation
+    >>> log1p = operation(
+    ...     "log1p",
+    ...     forward=lambda x: math.log1p(x),
+    ...     local=lambda x, out, m: (m.div(1.0, 1.0 + x),),
+    ... )
+    >>> x = Value(0.5)
+    >>> y = log1p(x)
+    >>> y.backward()
+    >>> y.op, round(y.data, 6), round(x.grad, 6)
+    ('log1p', 0.405465, 0.666667)
 """
 
 import keyword
@@ -50,7 +51,7 @@ def operation(
 
     ``forward`` computes the result from floats: ``forward(x)``, ``forward(a, b)``,
     or ``forward(xs)`` for ``arity=0`` (n-ary). ``local`` gives one local derivative
-    per operand (see :data:`ARITIES` and the module's docstring). The function
+    per operand (see ``ARITIES`` and the module's docstring). The function
     returned takes Values or numbers (a list of them when n-ary).
     """
     if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):

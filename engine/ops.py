@@ -65,7 +65,7 @@ class Op:
     def derivatives(self, node: Any, m: Any) -> Derivatives:
         """Return the local derivatives at ``node``: floats with ``m = ieee``, else Values.
 
-        With :mod:`engine.value_math` the operands and the result go in as Values, so
+        With ``engine.value_math`` the operands and the result go in as Values, so
         the derivatives come out as nodes, differentiable again.
         """
         if m is ieee:

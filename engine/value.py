@@ -18,13 +18,14 @@ class Value:
 
     A Value made by the user is a *leaf*. Every operation on Values makes a new
     node that keeps its operands (``parents``) and its operation, whose local
-    derivatives (see :mod:`engine.ops`) the backward pass multiplies by the chain rule.
+    derivatives (see ``engine.ops``) the backward pass multiplies by the chain rule.
 
-    >>> x = Value(2.0, label="x")
-    >>> y = x * x + 3 * x
-    >>> y.backward()
-    >>> y.data, x.grad
-    (10.0, 7.0)
+    Examples:
+        >>> x = Value(2.0, label="x")
+        >>> y = x * x + 3 * x
+        >>> y.backward()
+        >>> y.data, x.grad
+        (10.0, 7.0)
     """
 
     __slots__ = ("_ctx", "_g", "_parents", "_rule", "data", "grad", "label")
@@ -82,7 +83,7 @@ class Value:
 
     @property
     def _op(self) -> str:
-        """The operation as a string, "" for a leaf: micrograd's name for :attr:`op`."""
+        """The operation: micrograd's name for [`op`][engine.Value.op], "" for a leaf."""
         return self.op
 
     @_op.setter
@@ -93,7 +94,8 @@ class Value:
         """One chain-rule step, micrograd's: each parent's ``.grad`` gains local derivative × grad.
 
         Called on every node in reverse topological order, after ``self.grad = 1.0`` on
-        the output, it gives what :meth:`backward` gives: the same table, one step here.
+        the output, it gives what [`backward`][engine.Value.backward] gives: the same table,
+        one step here.
         """
         for parent, d in zip(self._parents, local_derivatives(self), strict=True):
             parent.grad += d * self.grad

@@ -1,7 +1,7 @@
-"""The math namespace on Values: :mod:`engine.ieee`'s functions, made differentiable.
+"""The math namespace on Values: ``engine.ieee``'s functions, made differentiable.
 
 ``engine.grad(..., create_graph=True)`` hands this module to each operation's
-local derivative in place of :mod:`engine.ieee`, so the same formula that gives
+local derivative in place of ``engine.ieee``, so the same formula that gives
 a float on the fast path builds graph nodes here. Every function takes Values
 (or numbers, where an operator accepts them) and returns a Value.
 """

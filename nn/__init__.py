@@ -1,11 +1,12 @@
 """nn: neural-network modules, losses, optimizers, data sets and training, on ``engine``.
 
->>> from nn import MLP
->>> model = MLP(2, [16, 16, 1], seed=1)
->>> len(model.parameters())
-337
-
 ``nn.backprop`` is a module: the seed's layer-wise algorithm, ``nn.backprop.backprop``.
+
+Examples:
+    >>> from nn import MLP
+    >>> model = MLP(2, [16, 16, 1], seed=1)
+    >>> len(model.parameters())
+    337
 """
 
 from nn.compiled import CompiledLoss, compile_loss

@@ -1,6 +1,6 @@
 """The seed's backpropagation, layer by layer on plain floats: no graph, no engine.
 
-This module exists to teach. :func:`backprop` follows ``backpropagation.md`` line
+This module exists to teach. [`backprop`][nn.backprop.backprop] follows ``backpropagation.md`` line
 by line, and each step names the part of the seed it implements. It gives the same
 gradients as the engine's ``backward()`` (the tests check it to 1e-9), so a
 student can see that the graph-walking engine and the layer-wise algorithm are one
@@ -55,16 +55,17 @@ def backprop(
 ) -> Trace:
     """Run the seed's algorithm for one input ``x``, given ``grad_output`` = dL/dh of the output.
 
-    Returns a :class:`Trace`. To print the error signals of a trained model for
+    Returns a [`Trace`][nn.backprop.Trace]. To print the error signals of a trained model for
     one example, take ``grad_output`` from the loss, here ``L = output`` itself:
 
-    >>> from nn import MLP
-    >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
-    >>> trace = backprop(model, [1.0, -0.5], grad_output=[1.0])
-    >>> for layer, delta in enumerate(trace.delta):
-    ...     print(layer, [round(d, 4) for d in delta])
-    0 [0.474, -0.3907, -0.0462]
-    1 [1.0]
+    Examples:
+        >>> from nn import MLP
+        >>> model = MLP(2, [3, 1], activation="tanh", seed=0)
+        >>> trace = backprop(model, [1.0, -0.5], grad_output=[1.0])
+        >>> for layer, delta in enumerate(trace.delta):
+        ...     print(layer, [round(d, 4) for d in delta])
+        0 [0.474, -0.3907, -0.0462]
+        1 [1.0]
     """
     if not isinstance(model, MLP):
         raise TypeError(f"backprop: model must be an nn.MLP, got {type(model).__name__}")

@@ -9,6 +9,7 @@ a list of int class labels. The same ``seed`` gives the same data on every machi
 import math
 import numbers
 import random
+from typing import Any
 
 Dataset = tuple[list[list[float]], list[int]]
 
@@ -44,9 +45,10 @@ def _spaced(n: int, stop: float, endpoint: bool) -> list[float]:
 def make_moons(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) -> Dataset:
     """Return two interleaving half circles (scikit-learn's layout): class 0 outer, 1 inner.
 
-    >>> X, y = make_moons(4, noise=0.0, seed=0)
-    >>> len(X), sorted(y)
-    (4, [0, 0, 1, 1])
+    Examples:
+        >>> X, y = make_moons(4, noise=0.0, seed=0)
+        >>> len(X), sorted(y)
+        (4, [0, 0, 1, 1])
     """
     _check(n_samples, noise, seed)
     n_outer = n_samples // 2
@@ -61,9 +63,10 @@ def make_circles(
 ) -> Dataset:
     """Return two concentric circles: class 0 of radius 1, class 1 of radius ``factor``.
 
-    >>> X, y = make_circles(6, noise=0.0, seed=0)
-    >>> sorted(round(math.hypot(*p), 6) for p in X)
-    [0.5, 0.5, 0.5, 1.0, 1.0, 1.0]
+    Examples:
+        >>> X, y = make_circles(6, noise=0.0, seed=0)
+        >>> sorted(round(math.hypot(*p), 6) for p in X)
+        [0.5, 0.5, 0.5, 1.0, 1.0, 1.0]
     """
     _check(n_samples, noise, seed)
     if isinstance(factor, bool) or not isinstance(factor, numbers.Real):
@@ -84,9 +87,10 @@ def make_xor(n_samples: int = 100, noise: float = 0.1, seed: int | None = None) 
     The label comes from the point before the noise is added, so with noise some
     points lie across an axis from their class.
 
-    >>> X, y = make_xor(50, noise=0.0, seed=0)
-    >>> all((x1 * x2 < 0) == (c == 1) for (x1, x2), c in zip(X, y))
-    True
+    Examples:
+        >>> X, y = make_xor(50, noise=0.0, seed=0)
+        >>> all((x1 * x2 < 0) == (c == 1) for (x1, x2), c in zip(X, y))
+        True
     """
     _check(n_samples, noise, seed)
     rng = random.Random(seed)
@@ -105,9 +109,10 @@ def make_spiral(
     Arm k turns through 4 radians as its radius grows, starting at angle
     ``k * 2 pi / n_classes``; ``noise`` jitters the points' coordinates.
 
-    >>> X, y = make_spiral(9, seed=0, n_classes=3)
-    >>> sorted(y)
-    [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    Examples:
+        >>> X, y = make_spiral(9, seed=0, n_classes=3)
+        >>> sorted(y)
+        [0, 0, 0, 1, 1, 1, 2, 2, 2]
     """
     if isinstance(n_classes, bool) or not isinstance(n_classes, int):
         raise TypeError(f"n_classes must be an int, got {type(n_classes).__name__}")
@@ -123,3 +128,14 @@ def make_spiral(
             t = k * 2 * math.pi / n_classes + 4.0 * r
             points.append((r * math.sin(t), r * math.cos(t), k))
     return _finish(points, float(noise), random.Random(seed))
+
+
+def as_lists(data: Any) -> Any:
+    """Return a numpy array (or anything with ``tolist`` and ``ndim``) as lists; else ``data``.
+
+    ``nn.fit`` and ``nn.compile_loss`` take ``X`` and ``y`` as lists or as numpy arrays,
+    without importing numpy: an array's own ``tolist`` gives Python floats and ints.
+    """
+    if hasattr(data, "ndim") and callable(getattr(data, "tolist", None)):
+        return data.tolist()
+    return data

@@ -143,12 +143,13 @@ class MLP(Module):
     """A multi-layer perceptron: hidden layers with ``activation``, a linear output layer.
 
     ``MLP(2, [16, 16, 1])`` is micrograd's two-moons model. ``init`` picks the
-    weight initialisation (see :mod:`nn.init`); ``seed`` makes the weights the
+    weight initialisation (see ``nn.init``); ``seed`` makes the weights the
     same on every machine.
 
-    >>> model = MLP(2, [4, 1], seed=0)
-    >>> len(model.parameters()), type(model([1.0, -1.0])).__name__
-    (17, 'Value')
+    Examples:
+        >>> model = MLP(2, [4, 1], seed=0)
+        >>> len(model.parameters()), type(model([1.0, -1.0])).__name__
+        (17, 'Value')
     """
 
     _fields = ("layers",)

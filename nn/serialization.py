@@ -66,7 +66,10 @@ def save(model: MLP, path: str | os.PathLike[str]) -> None:
 
 
 def load(path: str | os.PathLike[str]) -> MLP:
-    """Read a model written by :func:`save`; a bad file raises :class:`ModelFileError`."""
+    """Read a model written by [`save`][nn.save].
+
+    A bad file raises [`ModelFileError`][nn.ModelFileError], naming the file and the fault.
+    """
     source = Path(os.fspath(path))
     try:
         with source.open("rb") as f:

@@ -8,8 +8,8 @@ import pytest
 LESSONS = sorted((Path(__file__).resolve().parents[1] / "docs" / "lessons").glob("*.md"))
 
 
-def test_there_are_seven_lessons_in_order() -> None:
-    assert [p.name[:2] for p in LESSONS] == ["01", "02", "03", "04", "05", "06", "07"]
+def test_there_are_eight_lessons_in_order() -> None:
+    assert [p.name[:2] for p in LESSONS] == ["01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)

@@ -1,10 +1,11 @@
 """viz: pictures of computation graphs, the backward pass, and training.
 
->>> from engine import Value
->>> import viz
->>> x = Value(2.0, label="x")
->>> "tanh" in viz.draw_dot((x * 3).tanh()).source
-True
+Examples:
+    >>> from engine import Value
+    >>> import viz
+    >>> x = Value(2.0, label="x")
+    >>> "tanh" in viz.draw_dot((x * 3).tanh()).source
+    True
 """
 
 from viz.explorer import explorer

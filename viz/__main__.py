@@ -1,4 +1,4 @@
-"""``python -m viz``: the command line (see :mod:`viz.cli`)."""
+"""``python -m viz``: the command line (see ``viz.cli``)."""
 
 from viz.cli import main
 

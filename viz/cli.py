@@ -1,8 +1,8 @@
 """The command line: ``python -m viz graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg``.
 
-:func:`main` is the entry point (``python -m viz`` calls it); :func:`run` is the installed
+``main`` is the entry point (``python -m viz`` calls it); ``run`` is the installed
 command ``chainrule``, the same under its own name. It builds the expression's graph with
-:func:`viz.expression.parse` (parsed, never evaluated), runs ``backward()`` so every node
+``viz.expression.parse`` (parsed, never evaluated), runs ``backward()`` so every node
 shows its gradient, and then writes a picture (``-o``), the backward-pass explorer
 (``--explorer``), or, with neither, prints the DOT text. Every error is one line,
 ``viz: error: ...`` (``chainrule: error: ...`` from the command), with exit status 2 for
@@ -65,7 +65,7 @@ class _UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors become one line, printed by :func:`main`."""
+    """An ArgumentParser whose errors become one line, printed by ``main``."""
 
     def error(self, message: str) -> NoReturn:
         """Raise the error instead of printing the usage and exiting."""
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
 
 
 def run() -> NoReturn:
-    """The installed command ``chainrule``: run :func:`main` and exit with its status."""
+    """The installed command ``chainrule``: run ``main`` and exit with its status."""
     raise SystemExit(main(prog=COMMAND))
 
 

@@ -38,7 +38,7 @@ def explorer(
 ) -> Path:
     """Write the explorer page for ``root`` to ``path`` (one HTML file) and return the path.
 
-    ``model``, ``detail`` and ``sample`` choose the picture as for :func:`viz.draw_dot`;
+    ``model``, ``detail`` and ``sample`` choose the picture as for [`viz.draw_dot`][viz.draw_dot];
     with ``detail="layers"`` each step is a layer and shows the seed's recursion.
     ``draw_options`` go to ``draw_dot`` too (``rankdir``, ``font_size``, ...). No
     Value's ``.grad`` is touched: the page computes the gradients it shows, in the

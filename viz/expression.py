@@ -1,14 +1,15 @@
 """Arithmetic expressions to Value graphs, for the command line: parsed, never evaluated.
 
 ``parse("tanh(x*w + b)", {"x": 2, "w": -3, "b": 6.88})`` builds the graph with the
-engine's operations. The text goes through :func:`ast.parse` and a whitelist of
+engine's operations. The text goes through ``ast.parse`` and a whitelist of
 node types, numbers, variables and functions; nothing in it is ever run as Python,
 so ``__import__('os')`` is only an unknown function.
 
->>> y = parse("x*x + 3*x", {"x": 2.0})
->>> y.backward()
->>> y.data, y.parents[0].parents[0].grad
-(10.0, 7.0)
+Examples:
+    >>> y = parse("x*x + 3*x", {"x": 2.0})
+    >>> y.backward()
+    >>> y.data, y.parents[0].parents[0].grad
+    (10.0, 7.0)
 """
 
 import ast
@@ -135,9 +136,10 @@ def parse(text: str, variables: Mapping[str, float]) -> Value:
     """Return the Value graph of ``text``; each variable is one labelled leaf, reused.
 
     Allowed: numbers, the names in ``variables``, ``+ - * / **``, unary ``-`` and
-    ``+``, parentheses, and calls of :data:`FUNCTIONS` (``tanh(x)``,
+    ``+``, parentheses, and calls of ``FUNCTIONS`` (``tanh(x)``,
     ``leaky_relu(x, 0.1)``, ``softplus(x, 2)``, ``sum(a, b, c)``). Anything else is an
-    :class:`ExpressionError` naming the column and the offending fragment.
+    [`ExpressionError`][viz.expression.ExpressionError] naming the column and the offending
+    fragment.
     """
     leaves = {
         name: Value(number, label=name)

@@ -2,7 +2,7 @@
 
 One neuron reads best as every Value and operation; a model reads best as a box
 per neuron or per layer; a batch as one sample's piece. ``detail="auto"`` picks
-the finest level that stays within :data:`READABLE` boxes, and says in a caption
+the finest level that stays within ``READABLE`` boxes, and says in a caption
 how to get more. Node names come from the topological order, so the same graph
 gives the same DOT text on every run.
 """
@@ -102,7 +102,7 @@ def drawing(
     name_all: bool = False,
     grads: dict[Value, float] | None = None,
 ) -> Drawing:
-    """Check the options of :func:`draw_dot` and build its picture.
+    """Check the options of [`draw_dot`][viz.draw_dot] and build its picture.
 
     For the explorer: ``cells`` gives grad cells ids, ``name_all`` names every
     computed node, and ``grads`` are shown instead of ``.grad``.

@@ -3,7 +3,7 @@
 The backward-pass explorer prints chain-rule sums such as
 ``dL/dx = 2 · 0.001337 + 0.5 · -3 = 0.002674 + -1.5 = -1.497``. Printing each number with a fixed
 four decimals gives ``2.0000 · 0.0013 = 0.0027``, which reads as wrong arithmetic.
-:func:`sum_of_products` shows the whole equation with one precision, the fewest significant
+``sum_of_products`` shows the whole equation with one precision, the fewest significant
 digits from ``digits`` to ``digits + EXTRA_DIGITS`` at which the arithmetic holds:
 
 - each shown product is the exact product of its shown factors, to within half a
@@ -20,14 +20,15 @@ smaller than its terms, whose digits the terms' shown digits cannot reach
 every one of them. Then the strings at ``digits`` come back with ``exact`` False, and the
 caller writes ``≈`` instead of ``=``: rounded numbers, honestly shown as rounded.
 
->>> sum_of_products([(2.0, 0.0013372)], [2.0 * 0.0013372], 2.0 * 0.0013372)
-Equation(factors=[('2', '0.001337')], products=['0.002674'], total='0.002674', exact=True)
->>> pairs = [(1.0, 1.2345678901234567), (1.0, -1.2345)]
->>> rounded = sum_of_products(pairs, [u * v for u, v in pairs], 1.2345678901234567 - 1.2345)
->>> rounded.products, rounded.total, rounded.exact  # 1.235 + -1.234 ≈ 0.00006789
-(['1.235', '-1.234'], '0.00006789', False)
->>> number(0.70710678)
-'0.7071'
+Examples:
+    >>> sum_of_products([(2.0, 0.0013372)], [2.0 * 0.0013372], 2.0 * 0.0013372)
+    Equation(factors=[('2', '0.001337')], products=['0.002674'], total='0.002674', exact=True)
+    >>> pairs = [(1.0, 1.2345678901234567), (1.0, -1.2345)]
+    >>> rounded = sum_of_products(pairs, [u * v for u, v in pairs], 1.2345678901234567 - 1.2345)
+    >>> rounded.products, rounded.total, rounded.exact  # 1.235 + -1.234 ≈ 0.00006789
+    (['1.235', '-1.234'], '0.00006789', False)
+    >>> number(0.70710678)
+    '0.7071'
 """
 
 import math
@@ -40,7 +41,7 @@ MAX_DIGITS = 17
 """The most significant digits shown: 17 tell any two floats apart."""
 
 EXTRA_DIGITS = 4
-"""How many digits beyond ``digits`` :func:`sum_of_products` may add to make its arithmetic hold."""
+"""How many digits beyond ``digits`` ``sum_of_products`` may add to make its arithmetic hold."""
 
 _POSITIONAL = (1e-6, 1e15)
 """Magnitudes written without an exponent: 0.000001 up to, not including, 1e15."""

@@ -63,7 +63,10 @@ def _failure_message(fmt: str, status: int, stderr: bytes | str | None) -> str:
 
 
 def to_svg(root: Value, **options: Any) -> str:
-    """Return the SVG text of ``root``'s graph; ``options`` are those of :func:`draw_dot`."""
+    """Return the SVG text of ``root``'s graph.
+
+    ``options`` are those of [`draw_dot`][viz.draw_dot].
+    """
     return pipe(draw_dot(root, **options), "svg").decode("utf-8")
 
 
@@ -78,7 +81,7 @@ def render(root: Value, path: str | os.PathLike[str], *, dpi: int = 150, **optio
     """Write ``root``'s graph to ``path`` as SVG, PNG or PDF, chosen by the extension.
 
     ``dpi`` sets a PNG's resolution (150 suits slides); ``options`` are those of
-    :func:`draw_dot` (``theme``, ``font_size``, ``show_grad``, ...).
+    [`draw_dot`][viz.draw_dot] (``theme``, ``font_size``, ``show_grad``, ...).
     """
     target = Path(os.fspath(path))
     fmt = FORMATS.get(target.suffix.lower())

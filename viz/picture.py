@@ -1,6 +1,6 @@
 """A picture before it is DOT: boxes, edges and clusters, whatever the level of detail.
 
-Each level (:mod:`viz.levels`) builds a :class:`Picture`; ``draw_dot`` counts its
+Each level (``viz.levels``) builds a ``Picture``; ``draw_dot`` counts its
 boxes to choose the level and then writes it out for Graphviz. The cells and
 records here are the building blocks every level shares.
 """

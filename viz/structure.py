@@ -160,7 +160,8 @@ def read(
 
 
 def _batch(order: list[Value], params: set[Value], sample: int | None) -> Batch | None:
-    repeats = repeated_pieces(order, [n for n in order if n in params])
+    # A chain of + (Python's sum) is not drawn as a batch yet: its links would still show.
+    repeats = repeated_pieces(order, [n for n in order if n in params], chains=False)
     if not repeats:
         if sample not in (None, 0):
             raise ValueError(f"sample={sample!r}: the graph has no batch of repeated samples")

@@ -3,20 +3,29 @@
 Every training step builds the same graph with new numbers. Compiling records it
 once and writes a function with one line per node: the forward pass in
 topological order, then the backward pass, the chain rule node by node, last to
-first. Each line comes from the operation's own rules in :mod:`engine.ops`, traced
-into text by :mod:`engine.codegen.symbolic`, so the code computes exactly what the
+first. Each line comes from the operation's own rules in ``engine.ops``, traced
+into text by ``engine.codegen.symbolic``, so the code computes exactly what the
 engine does, in the same order, with no Value made.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
+import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from engine import ieee, ops
-from engine.codegen.repeats import Repeat, repeated_pieces, varying
+from engine.codegen.repeats import (
+    Repeat,
+    chain_terms,
+    repeated_pieces,
+    sum_chains,
+    uses_of,
+    varying,
+)
 from engine.codegen.symbolic import NAMESPACE, Expr, as_expr, call, code_math, literal, trace
 from engine.graph import topological_order
 from engine.value import Value, _number
@@ -41,13 +50,17 @@ class CompiledGraph:
     """A graph's forward and backward pass as generated Python; call it with new inputs.
 
     ``cg(values)`` takes one number per input, in the order given to
-    :func:`compile`, and returns ``(output, [d output / d input, ...])`` as floats.
+    [`compile`][engine.compile], and returns ``(output, [d output / d input, ...])``
+    as floats.
     ``cg.source`` is the generated module. Like any tracer, the code holds the
     operations the graph recorded, not the Python ``if`` that chose them; see
-    :func:`compile`.
+    [`compile`][engine.compile].
     """
 
-    __slots__ = ("_function", "grad_lines", "inputs", "lines", "source", "watch")
+    __slots__ = (
+        *("_function", "backend", "grad_lines", "inputs"),
+        *("lines", "notes", "source", "watch"),
+    )
 
     def __init__(
         self,
@@ -56,13 +69,19 @@ class CompiledGraph:
         inputs: tuple[Value, ...],
         watch: tuple[Value, ...],
         lines: tuple[dict[int, list[int]], dict[int, list[int]]],
+        backend: str = "python",
+        notes: tuple[str, ...] = (),
     ) -> None:
         self.source = source
+        self.backend = backend
+        """The code the graph was written as: ``"python"`` or ``"numpy"``."""
+        self.notes = notes
+        """What of the graph could not be written as ``backend`` asked, and why (numpy only)."""
         """The generated Python module, one line per node."""
         self.inputs = inputs
         """The input leaves, in the order ``cg(values)`` takes their numbers."""
         self.watch = watch
-        """The nodes whose values :meth:`run` reports as ``watched``."""
+        """The nodes whose values ``run`` reports as ``watched``."""
         self.lines = lines[0]
         """For node ``i`` (``v<i>``, in topological order), the source lines (from 1) that
         compute it and pass its gradient on; a loop's lines count for its first copy."""
@@ -94,7 +113,8 @@ class CompiledGraph:
 
     def __repr__(self) -> str:
         lines = self.source.count("\n")
-        return f"<CompiledGraph: {len(self.inputs)} inputs, {lines} lines of code>"
+        backend = "" if self.backend == "python" else f", {self.backend}"
+        return f"<CompiledGraph: {len(self.inputs)} inputs, {lines} lines of code{backend}>"
 
 
 def _float(x: object, i: int) -> float:
@@ -110,6 +130,7 @@ def compile(  # noqa: A001 - engine.compile is the contract
     *,
     watch: Sequence[Value] = (),
     loops: bool = True,
+    backend: str = "python",
 ) -> CompiledGraph:
     """Write ``output``'s graph as a Python function of ``inputs``; return it compiled.
 
@@ -125,13 +146,20 @@ def compile(  # noqa: A001 - engine.compile is the contract
     piece of graph (the same model on each sample) runs that piece as a loop.
     Anything else is one line per node, and Python compiles a function of a
     hundred thousand lines in seconds, so compile graphs that repeat.
-    ``watch`` lists nodes whose values :meth:`CompiledGraph.run` also returns.
+    ``watch`` lists nodes whose values ``CompiledGraph.run`` also returns.
 
-    >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
-    >>> cg = compile((x * w).tanh(), [x, w])
-    >>> out, (dx, dw) = cg([0.5, 1.0])
-    >>> round(out, 4), round(dx, 4), round(dw, 4)
-    (0.4621, 0.7864, 0.3932)
+    ``backend="numpy"`` writes the repeated piece as array code instead of a loop:
+    it runs once for all samples, each layer's neurons as one matrix product (numpy
+    is the extra ``chainrule[numpy]``). Its numbers equal the engine's to about 1e-12
+    (sums over samples and neurons add in another order); ``cg.notes`` says which
+    parts still run as Python, and why.
+
+    Examples:
+        >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+        >>> cg = compile((x * w).tanh(), [x, w])
+        >>> out, (dx, dw) = cg([0.5, 1.0])
+        >>> round(out, 4), round(dx, 4), round(dw, 4)
+        (0.4621, 0.7864, 0.3932)
     """
     if not isinstance(output, Value):
         raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
@@ -142,8 +170,17 @@ def compile(  # noqa: A001 - engine.compile is the contract
     for i, node in enumerate(watched):
         if node not in position:
             raise ValueError(f"compile: watch[{i}] is not a node of output's graph")
-    writer = _Writer(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
-    writer.write(repeated_pieces(order, leaves) if loops else [])
+    make = _writer_for(backend)
+    writer = make(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
+    if loops:
+        uses = uses_of(order)
+        repeats = repeated_pieces(order, leaves, keep=watched, varies=writer.varies, uses=uses)
+        fan_ins = {repeat.fan_in for repeat in repeats}
+        chains = sum_chains(order, keep=watched, uses=uses, varies=writer.varies)
+        writer.sums(c for c in chains if c[-1] not in fan_ins)
+        writer.write(repeats)
+    else:
+        writer.write([])
     source = "\n".join(line[0] for line in writer.lines) + "\n"
     lines: dict[int, list[int]] = {}
     grad_lines: dict[int, list[int]] = {}
@@ -154,9 +191,29 @@ def compile(  # noqa: A001 - engine.compile is the contract
             grad_lines.setdefault(target, []).append(number)
     namespace = dict(writer.namespace)
     exec(builtins.compile(source, "<engine.compile>", "exec"), namespace)
-    return CompiledGraph(
-        source, namespace["forward_backward"], leaves, watched, (lines, grad_lines)
-    )
+    function = namespace["forward_backward"]
+    if backend == "numpy":
+        # Array code meets inf and nan as floats do, quietly: no RuntimeWarning per call.
+        function = namespace["xp"].errstate(all="ignore")(function)
+    notes = tuple(getattr(writer, "notes", ()))
+    return CompiledGraph(source, function, leaves, watched, (lines, grad_lines), backend, notes)
+
+
+def _writer_for(backend: object) -> type[_Writer]:
+    if backend == "python":
+        return _Writer
+    if backend != "numpy":
+        raise ValueError(f"compile: backend must be 'python' or 'numpy', got {backend!r}")
+    try:
+        from engine.codegen.arrays import ArrayWriter
+    except ModuleNotFoundError as error:
+        if error.name != "numpy":
+            raise
+        raise ImportError(
+            "compile: backend='numpy' needs numpy, the optional extra chainrule[numpy]: "
+            "pip install 'chainrule[numpy]'"
+        ) from None
+    return ArrayWriter
 
 
 def _leaves(nodes: Sequence[Value], name: str, *, leaves_only: bool = True) -> tuple[Value, ...]:
@@ -180,6 +237,12 @@ def _leaves(nodes: Sequence[Value], name: str, *, leaves_only: bool = True) -> t
 class _Writer:
     """Writes the generated module line by line."""
 
+    HEADER: tuple[str, ...] = (
+        "v<i> is the number of node i, numbered in topological order as viz.draw_dot",
+        "numbers them; g<i> is d(output)/d(node i). Each backward line adds one",
+        "chain-rule term: the gradient of a node times its local derivative.",
+    )
+
     def __init__(
         self,
         order: list[Value],
@@ -197,6 +260,24 @@ class _Writer:
         self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
         # For each loop: the numbers its backward lines read, and those lines.
         self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int, int]]]] = {}
+        # Chains of binary + (Python's sum): the forward pass adds each chain's terms in one
+        # line at its top; the backward pass gives each link's terms the top's gradient, at
+        # the link's own place, so that every gradient adds up in the engine's order.
+        self.chains: dict[Value, list[Value]] = {}  # a chain's top: its terms
+        self.links: set[Value] = set()  # the links below the tops: no forward line
+        self.chain_top: dict[Value, Value] = {}  # every link: its chain's top
+        self.roots: set[Value] = set()  # the pieces' roots that a chain adds: set in the loop
+
+    def sums(self, chains: Iterable[list[Value]]) -> None:
+        """Write each chain of binary + (Python's sum) as one sum of its terms."""
+        for links in chains:
+            self.chains[links[-1]] = chain_terms(links)
+            self._chain(links)
+
+    def _chain(self, links: list[Value]) -> None:
+        self.links.update(links[:-1])
+        for link in links:
+            self.chain_top[link] = links[-1]
 
     # -- names ------------------------------------------------------------------------
 
@@ -239,21 +320,20 @@ class _Writer:
     # -- the module -------------------------------------------------------------------
 
     def write(self, repeats: list[Repeat]) -> None:
+        piece_of: dict[Value, Repeat] = {}
         for repeat in repeats:
             for piece in repeat.pieces:
                 self.looped.update(piece)
+                piece_of.update(dict.fromkeys(piece, repeat))
+            if repeat.links:
+                self._chain(repeat.links)
+                self.roots.update(repeat.roots)
         output = self.order[-1]
-        for text in (
-            '"""Forward and backward pass of one graph, written by engine.compile.',
-            "",
-            "v<i> is the number of node i, numbered in topological order as viz.draw_dot",
-            "numbers them; g<i> is d(output)/d(node i). Each backward line adds one",
-            "chain-rule term: the gradient of a node times its local derivative.",
-            '"""',
-            "",
-            "",
-            "def forward_backward(values):",
-        ):
+        for text in ('"""Forward and backward pass of one graph, written by engine.compile.', ""):
+            self.emit(0, text)
+        for text in self.HEADER:
+            self.emit(0, text)
+        for text in ('"""', "", "", "def forward_backward(values):"):
             self.emit(0, text)
         self.emit(1, '"""Return the output, its gradient by each input, the watched values."""')
         self._inputs()
@@ -271,12 +351,23 @@ class _Writer:
             self._zeros(1, [self.grad(leaf) for leaf in self.inputs if leaf in self.varies])
             self.emit(1, f"{self.grad(output)} = 1.0")
             assigned.add(output)
+        written: set[Repeat] = set()
         for node in reversed(self.order):
-            if node in self.varies and node.parents and node not in self.looped:
-                if node in fan_ins:
-                    self._loop_backward(fan_ins[node])
-                else:
-                    self._backward(node, 1, assigned)
+            if node not in self.varies or not node.parents:
+                continue
+            # A loop's backward pass runs where the engine's pass meets its first node: an
+            # n-ary node gathering copies, or (Python's sum) the last copy's own nodes.
+            loop = fan_ins.get(node)
+            if loop is None or loop.links:
+                loop = piece_of.get(node)
+            if loop is not None and loop not in written:
+                written.add(loop)
+                self._loop_backward(loop, assigned)
+            if node not in self.looped and (node not in fan_ins or fan_ins[node].links):
+                self._backward(node, 1, assigned)
+        self._return(output)
+
+    def _return(self, output: Value) -> None:
         results = ", ".join(self.grad(n) if n in self.varies else "0.0" for n in self.inputs)
         watched = ", ".join(self.where.get(n) or self.read(n).text for n in self.watched)
         self.emit(1, f"return {self.read(output).text}, [{results}], [{watched}]")
@@ -298,6 +389,15 @@ class _Writer:
     # -- one node ---------------------------------------------------------------------
 
     def _forward(self, node: Value, indent: int) -> None:
+        if node in self.links:
+            return
+        terms = self.chains.get(node)
+        if terms is not None:
+            self.bind("add_up", _add_up)
+            items = ", ".join(self.read(t).text for t in terms)
+            comment = f"+ of {len(terms)} terms, left to right (a chain of {len(terms) - 1} +)"
+            self.emit(indent, f"{self.name(node)} = add_up([{items}])", comment, node)
+            return
         op = node._rule
         operands = [self.read(p) for p in node.parents]
         if op in ops.INLINE and len(operands) <= _INLINE_OPERANDS:
@@ -328,6 +428,20 @@ class _Writer:
         return self.bind(name, thing)
 
     def _backward(self, node: Value, indent: int, assigned: set[Value]) -> None:
+        top = self.chain_top.get(node)
+        if top is not None:
+            # A link of a chain: its gradient is the top's, and so is each term's it adds.
+            for each in node.parents:
+                if self.chain_top.get(each) is top or each in self.roots:
+                    continue  # a link of the same chain, or a piece's root, set in its loop
+                if each in self.varies:
+                    sign = "+=" if each in assigned else "="
+                    assigned.add(each)
+                    comment = f"+: d{self.name(top)}/d{self.name(each)} = 1"
+                    self.emit(
+                        indent, f"{self.grad(each)} {sign} {self.grad(top)}", comment, node, each
+                    )
+            return
         op = node._rule
         operands = [self.read(p) for p in node.parents]
         out = Expr(self.name(node))
@@ -391,8 +505,12 @@ class _Writer:
         self.emit(1, "# lines, with its names, once for each copy's constants.")
         self.emit(1, f"roots{tag} = []")
         self.emit(1, f"saved{tag} = []")
+        # The piece's nodes watched in any copy; each copy keeps its numbers of them.
         watched = set(self.watched)
-        seen = [n for n in template if n in watched]
+        shown = sorted(
+            {i for piece in repeat.pieces for i, node in enumerate(piece) if node in watched}
+        )
+        seen = [template[i] for i in shown]
         if seen:
             self.emit(1, f"seen{tag} = []")
         targets = ", ".join(names) + ("," if len(names) == 1 else "")
@@ -411,34 +529,58 @@ class _Writer:
         self.emit(2, f"saved{tag}.append(({', '.join(needed)}{',' if len(needed) == 1 else ''}))")
         if seen:
             self.emit(2, f"seen{tag}.append(({', '.join(map(self.name, seen))},))")
-            columns = {node: j for j, node in enumerate(seen)}
             for k, piece in enumerate(repeat.pieces):
-                for node, first in zip(piece, template, strict=True):
-                    if node in watched:
-                        self.where.setdefault(node, f"seen{tag}[{k}][{columns[first]}]")
+                for j, i in enumerate(shown):
+                    if piece[i] in watched:
+                        self.where.setdefault(piece[i], f"seen{tag}[{k}][{j}]")
         self.loops[repeat] = (needed, body)
         fan_in = repeat.fan_in
+        if repeat.links:
+            # Python's sum(): a chain of +, added left to right as the engine adds it.
+            terms = [
+                *(self.read(t).text for t in repeat.before),
+                f"*roots{tag}[::-1]" if repeat.backwards else f"*roots{tag}",
+                *(self.read(t).text for t in repeat.after),
+            ]
+            self.bind("add_up", _add_up)
+            comment = f"the chain of {len(repeat.links)} + nodes, in its order"
+            self.emit(1, f"v{tag} = add_up([{', '.join(terms)}])", comment, fan_in)
+            return
         forward = self._call_forward(fan_in, Expr(f"roots{tag}"))
         self.emit(1, f"v{tag} = {forward}", f"{fan_in.op} of the copies' roots", fan_in)
 
-    def _loop_backward(self, repeat: Repeat) -> None:
+    def _loop_backward(self, repeat: Repeat, assigned: set[Value]) -> None:
         template, tag = repeat.pieces[0], self.position[repeat.fan_in]
-        local = self.bind(f"d_{repeat.fan_in._rule.name}", repeat.fan_in._rule.local)
-        comment = f"dv{tag}/d(each copy's root)"
-        self.emit(1, f"d{tag} = {local}(roots{tag}, v{tag}, ieee)", comment, repeat.fan_in)
         saved, body = self.loops[repeat]
-        if saved:
-            packed = ", ".join(saved) + ("," if len(saved) == 1 else "")
-            self.emit(1, f"for ({packed}), d in zip(reversed(saved{tag}), reversed(d{tag})):")
+        packed = ", ".join(saved) + ("," if len(saved) == 1 else "")
+        g = self.grad(repeat.fan_in)
+        if repeat.links:
+            # Each local derivative of a + is 1.0: every root's gradient is the top's.
+            loop = f"for {packed} in reversed(saved{tag}):" if saved else f"for _ in saved{tag}:"
+            root = g
         else:
-            self.emit(1, f"for d in reversed(d{tag}):")
-        self.emit(2, f"{self.grad(template[-1])} = g{tag} * d", "", repeat.fan_in, template[-1])
+            local = self.bind(f"d_{repeat.fan_in._rule.name}", repeat.fan_in._rule.local)
+            comment = f"dv{tag}/d(each copy's root)"
+            self.emit(1, f"d{tag} = {local}(roots{tag}, v{tag}, ieee)", comment, repeat.fan_in)
+            loop = (
+                f"for ({packed}), d in zip(reversed(saved{tag}), reversed(d{tag})):"
+                if saved
+                else f"for d in reversed(d{tag}):"
+            )
+            root = f"{g} * d"
+        self.emit(1, loop)
+        self.emit(2, f"{self.grad(template[-1])} = {root}", "", repeat.fan_in, template[-1])
         self.lines += body
 
     def _piece_backward(self, template: list[Value]) -> None:
         assigned = set(self.inputs) | {template[-1]}
         for node in reversed(template):
             self._backward(node, 2, assigned)
+
+
+def _add_up(terms: list[float]) -> float:
+    """Return ``terms[0] + terms[1] + ...``, added left to right."""
+    return functools.reduce(operator.add, terms)
 
 
 def _varying_columns(rows: list[list[Value]]) -> list[int]:

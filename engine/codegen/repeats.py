@@ -12,39 +12,77 @@ from itertools import chain
 from operator import attrgetter
 from typing import Any
 
-Node = Any  # a Value; typed loosely, as this module walks only .parents, ._rule and ._ctx
+from engine.ops import ADD
+
+Node = Any  # a Value; typed loosely, as this module reads only its operands, _rule and _ctx
 
 
 class Repeat:
-    """The operands of ``fan_in``, each the root of the same piece of graph.
+    """The copies of one piece of graph that ``fan_in`` gathers.
 
     ``pieces[k]`` lists the nodes of the k-th piece in topological order; they
     depend on the compiled inputs and nothing outside the piece uses them.
     ``constants[k]`` lists the constants the k-th piece reads, in one order for
     every piece (``constants[0][j]`` plays the part of ``constants[k][j]``).
+
+    ``fan_in`` is an n-ary node whose operands are the pieces' roots, or the top of
+    a chain of binary ``+`` (Python's ``sum``). Then ``links`` lists the chain's
+    nodes, top last, and the chain adds, left to right, ``before``, the roots,
+    then ``after``: the terms that are not pieces (``sum``'s start, 0, is one). The
+    pieces are in the order the graph computes them, which a right-leaning chain
+    adds last to first: then ``backwards`` is true.
     """
 
-    __slots__ = ("constants", "fan_in", "pieces")
+    __slots__ = ("after", "backwards", "before", "constants", "fan_in", "links", "pieces")
 
-    def __init__(self, fan_in: Node, pieces: list[list[Node]], constants: list[list[Node]]):
+    def __init__(
+        self,
+        fan_in: Node,
+        pieces: list[list[Node]],
+        constants: list[list[Node]],
+        links: Sequence[Node] = (),
+        before: Sequence[Node] = (),
+        after: Sequence[Node] = (),
+        backwards: bool = False,
+    ) -> None:
         self.fan_in = fan_in
         self.pieces = pieces
         self.constants = constants
+        self.links = list(links)
+        self.before = list(before)
+        self.after = list(after)
+        self.backwards = backwards
+
+    @property
+    def roots(self) -> list[Node]:
+        """The pieces' roots, in the order ``fan_in`` adds them."""
+        return [piece[-1] for piece in self.pieces]
 
 
 def varying(order: Sequence[Node], inputs: Collection[Node]) -> set[Node]:
     """Return the nodes of ``order`` (topological) that are inputs or depend on one."""
     varies: set[Node] = set()
     for node in order:
-        if node in inputs or not varies.isdisjoint(node.parents):
+        if node in inputs or not varies.isdisjoint(node._parents):
             varies.add(node)
     return varies
 
 
 def repeated_pieces(
-    order: Sequence[Node], inputs: Sequence[Node], *, min_repeats: int = 4
+    order: Sequence[Node],
+    inputs: Sequence[Node],
+    *,
+    min_repeats: int = 4,
+    chains: bool = True,
+    keep: Collection[Node] = (),
+    varies: set[Node] | None = None,
+    uses: Counter[Node] | None = None,
 ) -> list[Repeat]:
-    """Return the n-ary nodes of ``order`` whose operands are all copies of one piece.
+    """Return the places in ``order`` that gather copies of one piece, one per sample.
+
+    Such a place is an n-ary node whose operands are all copies (``engine.sum`` of
+    the losses), or, with ``chains``, a chain of binary ``+`` (Python's ``sum``) with a
+    run of copies among its terms; a mean's ``/ n`` or ``* (1 / n)`` comes after it.
 
     ``order`` is a graph in topological order, and ``inputs`` the leaves whose
     numbers change from one run to the next (the parameters); nodes that depend on
@@ -52,18 +90,28 @@ def repeated_pieces(
     node from outside it: a node shared between pieces would need its gradient
     gathered from all of them, and running it once outside the loop would change the
     order in which the backward pass adds gradients up. Repeats are not nested, and
-    fewer than ``min_repeats`` copies are not a repeat.
+    fewer than ``min_repeats`` copies are not a repeat. The nodes in ``keep`` (ones
+    the caller reads) are not hidden inside a chain. A caller that has them already
+    passes ``varies`` (``varying`` of the inputs) and ``uses`` (``uses_of``).
     """
     position = {node: i for i, node in enumerate(order)}
     ids = {node: -1 - i for i, node in enumerate(inputs)}
-    inner = varying(order, ids).difference(ids)
-    uses = Counter(chain.from_iterable(map(attrgetter("parents"), order)))
+    inner = (varying(order, ids) if varies is None else varies).difference(ids)
+    uses = uses_of(order) if uses is None else uses
     taken: set[Node] = set()
     found = []
+    keep = set(keep)
     for fan_in in reversed(order):  # the outermost first
-        if fan_in in taken or fan_in._rule.arity != 0 or len(fan_in.parents) < min_repeats:
+        if fan_in in taken:
             continue
-        repeat = _repeat(fan_in, inner, ids, uses, position)
+        if fan_in._rule.arity == 0 and len(fan_in.parents) >= min_repeats:
+            repeat = _repeat(fan_in, inner, ids, uses, position)
+        elif chains and fan_in._rule is ADD:
+            links = _chain(fan_in, uses, keep, inner)
+            taken.update(links)  # a part of a chain is tried with the whole chain only
+            repeat = _chain_repeat(links, inner, ids, uses, position, min_repeats)
+        else:
+            continue
         if repeat is not None:
             found.append(repeat)
             for piece in repeat.pieces:
@@ -96,15 +144,135 @@ def _repeat(
     return Repeat(fan_in, pieces, constants)
 
 
+def uses_of(order: Sequence[Node]) -> Counter[Node]:
+    """Return how many times each node of ``order`` is an operand."""
+    return Counter(chain.from_iterable(map(attrgetter("_parents"), order)))
+
+
+def sum_chains(
+    order: Sequence[Node],
+    *,
+    keep: Collection[Node] = (),
+    min_terms: int = 3,
+    uses: Counter[Node] | None = None,
+    varies: Collection[Node] | None = None,
+) -> list[list[Node]]:
+    """Return the chains of binary ``+`` in ``order`` (Python's ``sum``), innermost link first.
+
+    Compiled code adds a chain's terms in one call, left to right as the chain does,
+    instead of a line per link; a link in ``keep`` (one the caller reads) ends a chain,
+    and so does one not in ``varies`` (a constant, whose number the code holds).
+    """
+    uses = uses_of(order) if uses is None else uses
+    keep = set(keep)
+    taken: set[Node] = set()
+    found = []
+    for node in reversed(order):
+        if node._rule is ADD and node not in taken and (varies is None or node in varies):
+            links = _chain(node, uses, keep, varies)
+            taken.update(links)
+            if len(links) + 1 >= min_terms:
+                found.append(links)
+    return found
+
+
+def _chain(
+    top: Node, uses: Counter[Node], keep: set[Node], varies: Collection[Node] | None
+) -> list[Node]:
+    """Return the chain of binary ``+`` that ends at ``top``, innermost first.
+
+    A link is a ``+`` used only by the next link; the chain leans one way, as
+    ``sum(terms)`` builds it (left) or a recursive sum does (right).
+    """
+    longest = [top]
+    for side in (0, 1):
+        links = [top]
+        node = top.parents[side]
+        while (
+            node._rule is ADD
+            and uses[node] == 1
+            and node not in keep
+            and (varies is None or node in varies)
+        ):
+            links.append(node)
+            node = node.parents[side]
+        if len(links) > len(longest):
+            longest = links
+    return longest[::-1]
+
+
+def chain_terms(links: list[Node]) -> list[Node]:
+    """Return a chain's terms in the order its additions take them.
+
+    ``(t0 + t1) + t2`` adds t0, t1, t2; so does ``t2 + (t1 + t0)``, as ``a + b`` and
+    ``b + a`` are the same float.
+    """
+    first = links[0].parents
+    if _leans_left(links):
+        return [*first, *(link.parents[1] for link in links[1:])]
+    return [first[1], first[0], *(link.parents[0] for link in links[1:])]
+
+
+def _leans_left(links: list[Node]) -> bool:
+    return len(links) == 1 or links[1].parents[0] is links[0]
+
+
+def _chain_repeat(
+    links: list[Node],
+    inner: set[Node],
+    ids: dict[Node, int],
+    uses: Counter[Node],
+    position: dict[Node, int],
+    min_repeats: int,
+) -> Repeat | None:
+    """Return the longest run of copies of one piece among a chain's terms, if long enough."""
+    if len(links) + 1 < min_repeats:
+        return None
+    best: tuple[int, int] = (0, 0)
+    start, first = 0, None
+    terms = chain_terms(links)
+    found: list[tuple[list[Node], list[Node]] | None] = []
+    shapes: list[list[object] | None] = []
+    for root in terms:
+        piece = _piece(root, inner, uses, position) if root in inner and uses[root] == 1 else None
+        shape, reads = _shape(piece, ids) if piece is not None else (None, [])
+        found.append(None if piece is None else (piece, reads))
+        shapes.append(shape)
+    for i, shape in enumerate([*shapes, None]):
+        if shape is None or shape != first:
+            if i - start > best[1] - best[0]:
+                best = (start, i)
+            start, first = i, shape
+    lo, hi = best
+    if hi - lo < min_repeats or shapes[lo] is None:
+        return None
+    copies = [c for c in found[lo:hi] if c is not None]
+    # A right-leaning chain adds its last term first; the graph computes that one last.
+    backwards = not _leans_left(links)
+    if backwards:
+        copies.reverse()
+    return Repeat(
+        links[-1],
+        [piece for piece, _ in copies],
+        [reads for _, reads in copies],
+        links,
+        terms[:lo],
+        terms[hi:],
+        backwards,
+    )
+
+
 def _piece(
     root: Node, inner: set[Node], uses: Counter[Node], position: dict[Node, int]
 ) -> list[Node] | None:
     """Return the nodes computed for ``root`` alone, or None if one is shared."""
+    if inner.isdisjoint(root._parents):  # a piece of one node, as sum(p * p for p in ps)
+        return [root] if uses[root] == 1 else None
     piece = {root}
     stack = [root]
     inner_edges = 0
     while stack:
-        parents = stack.pop().parents
+        parents = stack.pop()._parents
         inner_edges += sum(map(inner.__contains__, parents))
         new = inner.intersection(parents) - piece
         piece |= new
@@ -121,15 +289,21 @@ def _shape(piece: list[Node], ids: dict[Node, int]) -> tuple[list[object], list[
     ``ids`` numbers the inputs -1, -2, ...; the piece's own nodes are numbered
     0, 1, ... here, and a constant is ("constant", j), the j-th this piece reads.
     """
-    ids = {**ids, **{node: i for i, node in enumerate(piece)}}
-    reads: dict[Node, int] = {}
-    shape: list[object] = []
-    for node in piece:
-        refs: tuple[object, ...] = tuple(map(ids.get, node.parents))
-        if None in refs:
-            refs = tuple(
-                ("constant", reads.setdefault(p, len(reads))) if r is None else r
-                for p, r in zip(node.parents, refs, strict=True)
-            )
-        shape += (node._rule, node._ctx, refs)
+    # The piece's numbers go into ids for this call only: copying ids would cost more.
+    ids.update(zip(piece, range(len(piece)), strict=True))
+    try:
+        reads: dict[Node, int] = {}
+        shape: list[object] = []
+        for node in piece:
+            parents = node._parents
+            refs: tuple[object, ...] = tuple(map(ids.get, parents))
+            if None in refs:
+                refs = tuple(
+                    ("constant", reads.setdefault(p, len(reads))) if r is None else r
+                    for p, r in zip(parents, refs, strict=True)
+                )
+            shape += (node._rule, node._ctx, refs)
+    finally:
+        for node in piece:
+            del ids[node]
     return shape, list(reads)

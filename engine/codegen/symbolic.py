@@ -1,12 +1,12 @@
 """Reading the table of operations as code: each rule traced into a Python expression.
 
 ``engine.compile`` does not keep a second copy of any derivative. It calls the same
-``forward`` and ``local`` functions of :mod:`engine.ops` with :class:`Expr` operands
-(names such as ``v3``) and the math namespace :data:`code_math`, and what comes back
+``forward`` and ``local`` functions of ``engine.ops`` with ``Expr`` operands
+(names such as ``v3``) and the math namespace ``code_math``, and what comes back
 is the text of the expression, e.g. ``1.0 - v5 * v5`` for the derivative of tanh.
 
 A rule that tests its operands (``0.0 if x <= 0.0 else 1.0``) asks Python for the
-truth of an ``Expr``, which has none until the code runs. :func:`trace` then runs the
+truth of an ``Expr``, which has none until the code runs. ``trace`` then runs the
 rule once for each outcome and joins the results into a conditional expression,
 ``(0.0 if v3 <= 0.0 else 1.0)``, so the generated code decides at every call.
 """
@@ -148,8 +148,8 @@ def conditional(condition: Expr, yes: object, no: object) -> Expr:
 class _CodeMath:
     """The math namespace on Exprs: ``m.exp(x)`` gives the expression ``exp(x)``.
 
-    Each name is :mod:`engine.ieee`'s function of that name, called from the
-    generated code (where :data:`NAMESPACE` binds it).
+    Each name is ``engine.ieee``'s function of that name, called from the
+    generated code (where ``NAMESPACE`` binds it).
     """
 
     def __getattr__(self, name: str) -> Callable[..., Expr]:
@@ -208,16 +208,20 @@ def _decide(condition: Expr) -> bool:
     return path.outcomes[path.asked - 1]
 
 
-def trace(rule: Callable[[], Any]) -> Any:
+Join = Callable[[Expr, object, object], Expr]
+
+
+def trace(rule: Callable[[], Any], join: Join = conditional) -> Any:
     """Return ``rule()`` with Expr operands, each test it makes turned into a conditional.
 
     ``rule`` returns one expression (a forward rule) or a sequence of them (local
-    derivatives); the result has the same shape.
+    derivatives); the result has the same shape. ``join(condition, yes, no)`` writes
+    the conditional: ``yes if condition else no`` unless told otherwise.
     """
-    return _explore(rule, [])
+    return _explore(rule, [], join)
 
 
-def _explore(rule: Callable[[], Any], outcomes: list[bool]) -> Any:
+def _explore(rule: Callable[[], Any], outcomes: list[bool], join: Join) -> Any:
     token = _current.set(_Path(outcomes))
     try:
         return rule()
@@ -225,8 +229,8 @@ def _explore(rule: Callable[[], Any], outcomes: list[bool]) -> Any:
         condition = fork.condition
     finally:
         _current.reset(token)
-    yes = _explore(rule, [*outcomes, True])
-    no = _explore(rule, [*outcomes, False])
+    yes = _explore(rule, [*outcomes, True], join)
+    no = _explore(rule, [*outcomes, False], join)
     if isinstance(yes, list | tuple):
-        return [conditional(condition, a, b) for a, b in zip(yes, no, strict=True)]
-    return conditional(condition, yes, no)
+        return [join(condition, a, b) for a, b in zip(yes, no, strict=True)]
+    return join(condition, yes, no)

@@ -35,11 +35,28 @@ def test_importing_engine_loads_no_third_party_module() -> None:
     assert not {name.split(".")[0] for name in loaded} & THIRD_PARTY
 
 
+# The array backend (engine.compile(..., backend="numpy")), imported only when asked for.
+ARRAY_BACKEND = {"arrays.py", "array_math.py"}
+
+
 def test_every_engine_import_is_standard_library_or_engine() -> None:
     for path in [ENGINE / "__init__.py", *CORE, *CODEGEN]:
+        allowed = {"engine", "numpy"} if path.name in ARRAY_BACKEND else {"engine"}
         for name in imports(path):
             top = name.split(".")[0]
-            assert top == "engine" or top in sys.stdlib_module_names, (path.name, name)
+            assert top in allowed or top in sys.stdlib_module_names, (path.name, name)
+
+
+def test_only_the_array_backend_imports_the_array_backend() -> None:
+    for path in [ENGINE / "__init__.py", *CORE, *CODEGEN]:
+        if path.name in ARRAY_BACKEND:
+            continue
+        for name in imports(path):
+            module = name.split(".")[:3]
+            assert module[-1] + ".py" not in ARRAY_BACKEND or path.name == "compiler.py", (
+                path.name,
+                name,
+            )
 
 
 def test_no_core_module_imports_codegen() -> None:

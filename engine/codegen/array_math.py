@@ -1,0 +1,165 @@
+"""The ``xp`` of array code: ``engine.ieee``'s functions on numpy arrays, one sample per element.
+
+``engine.compile(..., backend="numpy")`` runs a batch's per-sample piece once over
+arrays, and its code calls these where the Python backend calls ``engine.ieee``'s.
+Each gives, element by element, what its namesake gives on one float: ``inf`` and
+``nan`` instead of errors, the same branches at the same points. Only the last bits
+may differ, where numpy's ``exp`` or ``tanh`` rounds otherwise than the C library.
+
+Only ``backend="numpy"`` imports this module, so ``engine`` itself needs no numpy.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from engine import ieee, ops
+
+Array = Any  # a float64 ndarray, or a float where every sample has the same number
+
+inf = np.inf
+nan = np.nan
+where = np.where
+asarray = np.asarray
+errstate = np.errstate
+float64 = np.float64
+zeros = np.zeros
+add_at = np.add.at
+
+
+def div(a: Array, b: Array) -> Array:
+    """Return ``a / b``: ``+-inf`` for division by zero, ``nan`` for ``0/0``."""
+    return np.divide(a, b)
+
+
+def pow(x: Array, y: Array) -> Array:  # noqa: A001 - the name the table's rules call
+    """Return ``x ** y`` as C99's ``pow`` does, as ``engine.ieee.pow``."""
+    return np.power(x, y)
+
+
+def exp(x: Array) -> Array:
+    """Return ``e ** x``, ``inf`` on overflow."""
+    return np.exp(x)
+
+
+def log(x: Array) -> Array:
+    """Return the natural logarithm: ``-inf`` at 0 (and -0), ``nan`` below it."""
+    return np.log(x)
+
+
+def sqrt(x: Array) -> Array:
+    """Return the square root, ``nan`` below 0."""
+    return np.sqrt(x)
+
+
+def sin(x: Array) -> Array:
+    """Return the sine, ``nan`` for infinite ``x``."""
+    return np.sin(x)
+
+
+def cos(x: Array) -> Array:
+    """Return the cosine, ``nan`` for infinite ``x``."""
+    return np.cos(x)
+
+
+def tanh(x: Array) -> Array:
+    """Return the hyperbolic tangent."""
+    return np.tanh(x)
+
+
+def sigmoid(x: Array) -> Array:
+    """Return ``1 / (1 + e**-x)`` by ``engine.ieee.sigmoid``'s two branches: no overflow."""
+    e = np.exp(-np.abs(x))  # e**-x where x >= 0, e**x below: in (0, 1], or nan
+    return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def softplus(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
+    """Return ``log(1 + e**(beta*x)) / beta``, ``x`` itself where ``beta*x > threshold``."""
+    z = np.multiply(x, beta)
+    return np.where(z > threshold, x, np.log1p(np.exp(z)) / beta)
+
+
+def sign(x: Array) -> Array:
+    """Return -1.0, 0.0 or 1.0 by the sign of ``x``: ``nan`` for ``nan``, 0.0 for -0.0."""
+    return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, np.where(x != x, x, 0.0)))
+
+
+def number(x: Array) -> Array:
+    """Return ``x``: an operand already is its number here."""
+    return x
+
+
+def logsumexp(rows: Sequence[Array]) -> Array:
+    """Return ``engine.ops``'s ``logsumexp`` of ``rows``, one sample per column."""
+    if not rows:
+        return -inf
+    xs = np.stack(np.broadcast_arrays(*rows))
+    top = xs.max(axis=0)  # nan where a sample has a nan
+    finite = np.isfinite(top)
+    safe = np.where(finite, top, 0.0)
+    total = safe + np.log(np.exp(xs - safe).sum(axis=0))
+    return np.where(finite, total, top)
+
+
+# The n-ary sums add with + and *, so they run on arrays as they are.
+add_all = ops.add_all
+dot = ops.dot
+dot_plus = ops.dot_plus
+
+
+def per_sample(x: Array, samples: int) -> Array:
+    """Return ``x`` as an array of one number per sample (a float is the same for each)."""
+    return np.broadcast_to(x, (samples,))
+
+
+def full(samples: int, x: float) -> Array:
+    """Return an array of ``samples`` copies of ``x``."""
+    return np.full(samples, x)
+
+
+def rows(items: Sequence[Array], samples: int) -> Array:
+    """Return the matrix whose i-th row is ``items[i]`` (a float fills its row)."""
+    return np.stack([np.broadcast_to(x, (samples,)) for x in items])
+
+
+def each(function: Callable[..., float], samples: int, *args: Array) -> Array:
+    """Return ``function`` (of floats) applied sample by sample: for a user's operation."""
+    columns = [np.broadcast_to(a, (samples,)).tolist() for a in args]
+    return np.array([function(*xs) for xs in zip(*columns, strict=True)], dtype=float)
+
+
+def each_local(
+    local: Callable[..., Sequence[float]], samples: int, arity: int, *args: Array
+) -> list[Array]:
+    """Return a user's operation's local derivatives sample by sample, one array per operand.
+
+    ``args`` are the operands, then the result; for arity 0, ``local`` takes the
+    operands as one list.
+    """
+    columns = [np.broadcast_to(a, (samples,)).tolist() for a in args]
+    if arity == 0:
+        *operands, out = columns
+        per = [local(list(xs), o, ieee) for *xs, o in zip(*operands, out, strict=True)]
+    else:
+        per = [local(*xs, ieee) for xs in zip(*columns, strict=True)]
+    return [np.array(d, dtype=float) for d in zip(*per, strict=True)]
+
+
+def each_n(function: Callable[..., float], samples: int, items: Sequence[Array]) -> Array:
+    """Return an n-ary ``function`` (of a list of floats) applied sample by sample."""
+    columns = [np.broadcast_to(a, (samples,)).tolist() for a in items]
+    return np.array([function(list(xs)) for xs in zip(*columns, strict=True)], dtype=float)
+
+
+def watched(plan: Sequence[tuple[int, int]], arrays: Sequence[Array]) -> list[float]:
+    """Return ``arrays[i][k]`` for each ``(i, k)`` of ``plan``, as floats."""
+    lists = [np.asarray(a).tolist() for a in arrays]
+    return [lists[i] if k < 0 else lists[i][k] for i, k in plan]
+
+
+NAMES = frozenset(
+    {"div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "sign"}
+    | {"logsumexp", "add_all", "dot", "dot_plus"}
+)
+"""The functions the table's rules may call in array code, by the names they call."""

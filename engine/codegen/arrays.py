@@ -1,0 +1,588 @@
+"""``engine.compile(..., backend="numpy")``: a batch's per-sample piece written once, as array code.
+
+The Python backend runs the piece in a loop, once per sample. Here each variable of
+the piece holds one number per sample (a numpy row), so the piece runs once for the
+whole batch; the neurons of a layer become one matrix product, ``a1 = W1 @ h0 + b1``,
+and the backward pass through them is the seed's recursion in matrix form,
+``delta1 = gh1 * f'(a1)`` with ``gh1 = W2.T @ delta2``. Parameter gradients are summed
+over the samples (``dW1 = delta1 @ h0.T``). What is not part of a repeated piece (the
+mean, a regularisation term) stays the Python backend's scalar code.
+
+Each line is still traced from the operations' own rules (``engine.codegen.symbolic``),
+with the tests a rule makes written ``xp.where(...)``, so the numbers are the engine's,
+but for the order in which sums are added: equal to about 1e-12, not bit for bit.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Any
+
+import numpy as np
+
+from engine import ieee, ops
+from engine.codegen import array_math
+from engine.codegen.compiler import _KNOWN, _add_up, _times, _varying_columns, _Writer
+from engine.codegen.layers import Layer, find_layers
+from engine.codegen.repeats import Repeat
+from engine.codegen.symbolic import Expr, as_expr, call, trace
+from engine.value import Value
+
+
+def where(condition: Expr, yes: object, no: object) -> Expr:
+    """Join the two outcomes of a rule's test as array code: ``xp.where(condition, yes, no)``."""
+    y, n = as_expr(yes), as_expr(no)
+    if y.text == n.text:
+        return y
+    return call("xp.where", condition, y, n)
+
+
+class _ArrayMath:
+    """The math namespace on Exprs for array code: ``m.exp(x)`` gives ``xp.exp(x)``."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in array_math.NAMES:
+            raise AttributeError(f"engine.codegen.array_math has no function {name!r}")
+        return lambda *args: call(f"xp.{name}", *args)
+
+    @staticmethod
+    def number(x: object) -> object:
+        """Return the operand itself: in array code a variable is its numbers."""
+        return x
+
+
+array_code_math = _ArrayMath()
+
+
+class _Block:
+    """Rows computed together: a layer's ``a`` or its activation's ``h``, one row per neuron."""
+
+    def __init__(
+        self, name: str, grad: str, nodes: list[Value], samples: int, reads: str = ""
+    ) -> None:
+        self.name, self.grad, self.nodes, self.samples = name, grad, nodes, samples
+        self.reads = reads  # for a layer's a: the name of the matrix it multiplies
+        self.rows = {node: j for j, node in enumerate(nodes)}
+
+
+class ArrayWriter(_Writer):
+    """Writes the generated module with each repeated piece as array code over the batch."""
+
+    HEADER = (
+        "Outside the batch's piece, v<i> is the number of node i (numbered in topological",
+        "order) and g<i> is d(output)/d(node i), as backend='python' writes them. Inside it,",
+        "each variable holds one number per sample: a1 is layer 1's pre-activations, one",
+        "row per neuron; h1 = f(a1); delta1 = d(output)/d(a1), the seed's error signal.",
+        "Sums over the samples may add in another order than the engine does.",
+    )
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.namespace["xp"] = array_math
+        self.notes: list[str] = []
+        self.exprs: dict[Value, Expr] = {}  # how array code reads a piece's node
+        self.layers: dict[Repeat, list[Layer]] = {}
+        self.names: set[str] = set()
+        self.parameters: list[tuple[str, Any]] = []  # (gradient's name, input positions)
+        self.matrices: list[tuple[str, str]] = []  # (W or b, the positions it reads)
+        self.matrix_names: dict[Layer, tuple[str, str]] = {}
+        self.pieces: dict[Value, tuple[int, int, Repeat]] = {}  # watched node: (k, i, repeat)
+        self.blocks: dict[Value, _Block] = {}  # each layer's node: the block it is a row of
+        self.per_sample: set[str] = set()  # expressions holding one number per sample
+        self.data_names: set[str] = set()  # matrices of data: no gradient goes to them
+        self.stacked: dict[str, list[Value]] = {}  # matrices stacked from nodes' rows
+        # n-ary nodes of the parameters alone (an L2 term): one array operation each.
+        self.over_inputs: dict[Value, list[Any]] = {}
+        self.late: list[tuple[str, str]] = []  # gradient lines written with the result
+        self.zero_lines: list[int] = []
+
+    def fresh(self, name: str) -> str:
+        """Return ``name``, or ``name_2``, ... if code already uses it."""
+        chosen, k = name, 1
+        while chosen in self.names or chosen in self.namespace:
+            k += 1
+            chosen = f"{name}_{k}"
+        self.names.add(chosen)
+        return chosen
+
+    def read(self, node: Value) -> Expr:
+        """The expression of a node's number: a piece's node is a row of one of its arrays."""
+        expr = self.exprs.get(node)
+        return expr if expr is not None else super().read(node)
+
+    def write(self, repeats: list[Repeat]) -> None:
+        """Find each piece's layers and name their matrices, then write the module."""
+        if not repeats:
+            self.notes.append(
+                "no repeated per-sample piece was found (the same nodes built for each sample "
+                "and gathered by one sum), so the whole graph runs as Python code, as "
+                "backend='python' writes it"
+            )
+        inputs = set(self.inputs)
+        for repeat in repeats:
+            layers = find_layers(repeat.pieces[0], inputs)
+            self.layers[repeat] = layers
+            if not layers:
+                self.notes.append(
+                    f"the piece that v{self.position[repeat.fan_in]} gathers has no layer (neurons "
+                    "as dot+b nodes whose weights are inputs, as nn builds them), so it runs "
+                    "over the samples element by element, with no matrix product"
+                )
+            for layer in layers:
+                suffix = str(layer.number)
+                w = self.fresh(f"W{suffix}")
+                b = self.fresh(f"b{suffix}") if layer.biases else ""
+                self.matrix_names[layer] = (w, b)
+                where_w = np.array([[self.inputs[p] for p in row] for row in layer.weights])
+                self.matrices.append((w, self.bind(f"index_{w}", where_w)))
+                self.parameters.append((f"d{w}", where_w))
+                if layer.biases:
+                    where_b = np.array([[self.inputs[p]] for p in layer.biases])
+                    self.matrices.append((b, self.bind(f"index_{b}", where_b)))
+                    self.parameters.append((f"d{b}", where_b[:, 0]))
+            watched = set(self.watched)
+            if watched:  # where each watched node is: sample k, node i of the piece
+                for k, piece in enumerate(repeat.pieces):
+                    for i, node in enumerate(piece):
+                        if node in watched:
+                            self.pieces[node] = (k, i, repeat)
+        looped = {node for repeat in repeats for piece in repeat.pieces for node in piece}
+        for node in self.order:
+            rule = node._rule
+            if (
+                (rule is ops.SUM or rule is ops.DOT)
+                and len(node.parents) >= _OVER_INPUTS
+                and node not in looped
+                and all(p in self.inputs for p in node.parents)
+            ):
+                self.over_inputs[node] = self._index_halves(node)
+        super().write(repeats)
+
+    def _index_halves(self, node: Value) -> list[Any]:
+        """The input positions of a sum's operands, or of a dot's two halves."""
+        where = np.array([self.inputs[p] for p in node.parents])
+        if node._rule is ops.SUM:
+            return [self.bind(self.fresh(f"index_v{self.position[node]}"), where)]
+        n = len(where) // 2
+        tag = self.position[node]
+        return [
+            self.bind(self.fresh(f"index_v{tag}_{half}"), part)
+            for half, part in (("w", where[:n]), ("x", where[n:]))
+        ]
+
+    def _inputs(self) -> None:
+        super()._inputs()
+        if self.matrices or self.over_inputs:
+            self.emit(1, "# the inputs as one array, and the layers' weights and biases from it")
+            self.emit(1, "p = xp.asarray(values)")
+            for name, index in self.matrices:
+                self.emit(1, f"{name} = p[{index}]")
+
+    def _zeros(self, indent: int, names: list[str], node: Value | None = None) -> None:
+        start = len(self.lines)
+        super()._zeros(indent, names, node)
+        self.zero_lines += range(start, len(self.lines))
+
+    def _forward(self, node: Value, indent: int) -> None:
+        index = self.over_inputs.get(node)
+        if index is None:
+            super()._forward(node, indent)
+            return
+        if node._rule is ops.SUM:
+            value = f"float(p[{index[0]}].sum())"
+        else:
+            value = f"float(p[{index[0]}] @ p[{index[1]}])"
+        comment = f"{node.op} of {len(node.parents)} inputs, as arrays"
+        self.emit(indent, f"{self.name(node)} = {value}", comment, node)
+
+    def _backward(self, node: Value, indent: int, assigned: set[Value]) -> None:
+        index = self.over_inputs.get(node)
+        if index is None:
+            super()._backward(node, indent, assigned)
+            return
+        g = self.grad(node)
+        halves = (
+            [(index[0], g)]
+            if node._rule is ops.SUM
+            else [
+                (index[0], f"{g} * p[{index[1]}]"),
+                (index[1], f"{g} * p[{index[0]}]"),
+            ]
+        )
+        n = len(node.parents) // len(halves)
+        for k, (where, term) in enumerate(halves):
+            unique = len(set(node.parents[k * n : (k + 1) * n])) == n
+            line = f"grads[{where}] += {term}" if unique else f"xp.add_at(grads, {where}, {term})"
+            self.late.append((line, f"{node.op}: d{self.name(node)}/d(each input)"))
+
+    # -- the piece, forward -------------------------------------------------------------
+
+    def _loop_forward(self, repeat: Repeat) -> None:
+        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
+        samples = len(repeat.pieces)
+        self.emit(1, f"# v{tag} gathers {samples} copies of one piece of {len(template)} nodes,")
+        self.emit(1, "# one per sample; the piece runs once, each row one number per sample.")
+        varying = _varying_columns(repeat.constants)
+        columns = {c: j for j, c in enumerate(repeat.constants[0])}
+        layers = self.layers[repeat]
+        in_layers = {n for layer in layers for n in (*layer.neurons, *layer.activation)}
+        # The constants code reads one by one; a layer reading only data gets a matrix.
+        read_by_rows = {
+            p for node in template if node not in in_layers for p in node.parents if p in columns
+        } | {
+            x
+            for layer in layers
+            if not all(r in columns for r in layer.reads)
+            for x in layer.reads
+            if x in columns
+        }
+        names = []
+        table = []
+        for j in varying:
+            constant = repeat.constants[0][j]
+            if constant in read_by_rows:
+                name = f"v{self.position[constant]}"
+                self.scope[constant] = Expr(name)
+                names.append(name)
+                table.append([row[j].data for row in repeat.constants])
+        if names:
+            data = self.bind(f"data{tag}", np.array(table, dtype=float))
+            targets = ", ".join(names) + ("," if len(names) == 1 else "")
+            self.emit(1, f"{targets} = {data}", "the constants that differ between samples")
+        self.per_sample.update(self.scope[c].text for c in repeat.constants[0] if c in self.scope)
+        first = _first_members(template, layers)
+        blocks = self.blocks
+        for node in template:
+            if node in first:
+                layer, part = first[node]
+                if part == "a":
+                    self._layer_forward(layer, repeat, columns)
+                else:
+                    self._activation_forward(layer, blocks, samples)
+            elif node not in in_layers:
+                self._row_forward(node, samples)
+        root = self.read(template[-1])
+        fan_in = repeat.fan_in
+        if fan_in._rule is ops.SUM or repeat.links:
+            total = f"float({self._whole(root, samples)}.sum())"
+            if repeat.links:
+                terms = [
+                    *(self.read(t).text for t in repeat.before),
+                    total,
+                    *(self.read(t).text for t in repeat.after),
+                ]
+                self.bind("add_up", _add_up)
+                total = f"add_up([{', '.join(terms)}])" if len(terms) > 1 else total
+            self.emit(1, f"v{tag} = {total}", f"{fan_in.op} over the samples", fan_in)
+        else:
+            self.emit(1, f"roots{tag} = {self._whole(root, samples)}.tolist()")
+            forward = self._call_forward(fan_in, Expr(f"roots{tag}"))
+            self.emit(1, f"v{tag} = {forward}", f"{fan_in.op} of the samples' roots", fan_in)
+
+    def _whole(self, expr: Expr, samples: int) -> str:
+        """The text of a piece's value as one number per sample, even where all are the same."""
+        if expr.text in self.per_sample:
+            return expr.text
+        return f"xp.per_sample({expr.text}, {samples})"
+
+    def _layer_forward(self, layer: Layer, repeat: Repeat, columns: dict[Value, int]) -> None:
+        number, samples, blocks = layer.number, len(repeat.pieces), self.blocks
+        h = self._reads(layer, repeat, columns)
+        a = self.fresh(f"a{number}")
+        w, b = self.matrix_names[layer]
+        bias = f" + {b}" if b else ""
+        each = f"{layer.neurons[0].op} of {len(layer.reads)}"
+        many = len(layer.neurons) > 1
+        size = f"{len(layer.neurons)} neurons, each a {each}" if many else f"1 neuron, a {each}"
+        comment = f"layer {number}: {size}"
+        self.emit(1, f"{a} = {w} @ {h}{bias}", comment, layer.neurons[0])
+        block = _Block(a, self.fresh(f"delta{number}"), layer.neurons, samples, h)
+        for neuron in layer.neurons:
+            self.exprs[neuron] = Expr(f"{a}[{block.rows[neuron]}]")
+            blocks[neuron] = block
+            self.per_sample.add(self.exprs[neuron].text)
+        self.per_sample.add(a)
+
+    def _reads(self, layer: Layer, repeat: Repeat, columns: dict[Value, int]) -> str:
+        """Write the matrix a layer reads (one row per input); return its name."""
+        reads, samples = layer.reads, len(repeat.pieces)
+        block = self.blocks.get(reads[0])
+        if block is not None and block.nodes == reads:
+            return block.name
+        if all(x in columns for x in reads):
+            name = self.fresh(f"h{layer.number - 1}")
+            j = [columns[x] for x in reads]
+            data = np.array([[row[i].data for row in repeat.constants] for i in j], dtype=float)
+            self.bind(name, data)
+            self.emit(1, f"# {name}: the samples' {len(reads)} inputs, one row each (data)")
+            self.data_names.add(name)
+            return name
+        name = self.fresh(f"h{layer.number - 1}")
+        items = ", ".join(self.read(x).text for x in reads)
+        self.emit(1, f"{name} = xp.rows([{items}], {samples})", "the layer's inputs, stacked")
+        self.stacked[name] = reads
+        return name
+
+    def _activation_forward(self, layer: Layer, blocks: dict[Value, _Block], samples: int) -> None:
+        source = blocks[layer.neurons[0]]
+        node = layer.activation[0]
+        op = node._rule
+        a = Expr(source.name)
+        value = trace(lambda: op.forward(a, *node._ctx), where) if op in ops.INLINE else None
+        if value is None:
+            value = call(f"xp.{op.forward.__name__.lstrip('_')}", a, *node._ctx)
+        h = self.fresh(f"h{layer.number}")
+        self.emit(1, f"{h} = {as_expr(value).text}", f"{node.op}, one per neuron", node)
+        block = _Block(h, self.fresh(f"gh{layer.number}"), layer.activation, samples)
+        for act in layer.activation:
+            self.exprs[act] = Expr(f"{h}[{block.rows[act]}]")
+            blocks[act] = block
+            self.per_sample.add(self.exprs[act].text)
+        self.per_sample.add(h)
+
+    def _row_forward(self, node: Value, samples: int) -> None:
+        op = node._rule
+        operands = [self.read(p) for p in node.parents]
+        name = self.name(node)
+        if op not in _KNOWN:
+            function = self._bind_user(op, "", op.forward)
+            self.notes.append(
+                f"{name} ({op.name!r}, an operation of your own) runs sample by sample in "
+                "Python: its forward rule and local derivatives are functions of floats"
+            )
+            if op.arity == 0:
+                items = ", ".join(e.text for e in operands)
+                value = Expr(f"xp.each_n({function}, {samples}, [{items}])")
+            else:
+                items = ", ".join(e.text for e in operands)
+                value = Expr(f"xp.each({function}, {samples}, {items})")
+        elif op in ops.INLINE and len(operands) <= 64:
+            if op.arity == 0:
+                value = trace(lambda: op.forward(operands), where)
+            else:
+                value = trace(lambda: op.forward(*operands, *node._ctx), where)
+        elif op.arity == 0:
+            items = ", ".join(e.text for e in operands)
+            value = Expr(f"xp.{op.forward.__name__.lstrip('_')}([{items}])")
+        else:
+            value = call(f"xp.{op.forward.__name__.lstrip('_')}", *operands, *node._ctx)
+        label = f" {node.label!r}" if node.label and len(node.label) < 30 else ""
+        self.emit(1, f"{name} = {as_expr(value).text}", f"{node.op}{label}", node)
+        if any(e.text in self.per_sample or "[" in e.text for e in operands):
+            self.per_sample.add(name)
+
+    # -- the piece, backward ------------------------------------------------------------
+
+    def _loop_backward(self, repeat: Repeat, assigned: set[Value]) -> None:
+        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
+        samples = len(repeat.pieces)
+        fan_in = repeat.fan_in
+        g = self.grad(fan_in)
+        self.emit(1, f"# v{tag} over the samples: the piece's backward pass, once for all of them")
+        contributions: dict[Any, list[str]] = {}
+        root = template[-1]
+        if fan_in._rule is ops.SUM or repeat.links:
+            contributions[root] = [f"xp.full({samples}, {g})"]
+        else:
+            rule = fan_in._rule
+            local = (
+                self._bind_user(rule, "_local", rule.local)
+                if rule not in _KNOWN
+                else self.bind(f"d_{rule.name}", rule.local)
+            )
+            self.emit(1, f"d{tag} = xp.asarray({local}(roots{tag}, v{tag}, ieee))", "", fan_in)
+            contributions[root] = [f"{g} * d{tag}"]
+        layers = self.layers[repeat]
+        first = _first_members(template, layers)
+        in_layers = {n for layer in layers for n in (*layer.neurons, *layer.activation)}
+        for node in reversed(template):
+            if node in first:
+                layer, part = first[node]
+                if part == "a":
+                    self._layer_backward(layer, contributions)
+                else:
+                    self._activation_backward(layer, contributions)
+            elif node not in in_layers:
+                self._row_backward(node, samples, contributions)
+
+    def _gathered(self, key: Any, contributions: dict[Any, list[str]]) -> str:
+        terms = contributions.pop(key, [])
+        return " + ".join(terms) if terms else "0.0"
+
+    def _block_gradient(self, block: _Block, contributions: dict[Any, list[str]]) -> str:
+        """Write the gradient of a block from what its users passed back; return its name."""
+        samples_rows = [contributions.pop(node, []) for node in block.nodes]
+        terms = contributions.pop(block, [])
+        if any(samples_rows):
+            rows = ", ".join(" + ".join(t) if t else "0.0" for t in samples_rows)
+            terms = [f"xp.rows([{rows}], {block.samples})", *terms]
+        self.emit(1, f"{block.grad} = {' + '.join(terms) or '0.0'}", f"d(output)/d{block.name}")
+        return block.grad
+
+    def _activation_backward(self, layer: Layer, contributions: dict[Any, list[str]]) -> None:
+        block = self.blocks[layer.activation[0]]
+        source = self.blocks[layer.neurons[0]]
+        gh = self._block_gradient(block, contributions)
+        node = layer.activation[0]
+        op = node._rule
+        a, h = Expr(source.name), Expr(block.name)
+        (local,) = trace(lambda: op.local(a, h, array_code_math, *node._ctx), where)
+        contributions.setdefault(source, []).append(_times(Expr(gh), local))
+
+    def _layer_backward(self, layer: Layer, contributions: dict[Any, list[str]]) -> None:
+        block = self.blocks[layer.neurons[0]]
+        delta = self._block_gradient(block, contributions)
+        w, b = self.matrix_names[layer]
+        h = block.reads
+        self.emit(1, f"d{w} = {delta} @ {h}.T", f"d(output)/d{w}, summed over the samples")
+        if b:
+            self.emit(1, f"d{b} = {delta}.sum(axis=1)", f"d(output)/d{b}, summed over the samples")
+        if h in self.data_names:
+            return
+        back = f"{w}.T @ {delta}"
+        below = self.blocks.get(layer.reads[0])
+        if below is not None and below.name == h:
+            contributions.setdefault(below, []).append(back)
+            return
+        gh = self.fresh(f"g{h}")
+        self.emit(1, f"{gh} = {back}", f"d(output)/d{h}")
+        for i, x in enumerate(self.stacked[h]):
+            if x in self.varies:
+                self._pass_back(x, f"{gh}[{i}]", contributions)
+
+    def _pass_back(self, parent: Value, term: str, contributions: dict[Any, list[str]]) -> None:
+        if parent in self.inputs:
+            self.emit(1, f"{self.grad(parent)} += ({term}).sum()", "summed over the samples")
+        elif parent in self.varies:
+            contributions.setdefault(parent, []).append(term)
+
+    def _row_backward(self, node: Value, samples: int, contributions: dict[Any, list[str]]) -> None:
+        op = node._rule
+        operands = [self.read(p) for p in node.parents]
+        out = self.read(node)
+        g = Expr(self.grad(node))
+        self.emit(1, f"{g.text} = {self._gathered(node, contributions)}", "", node)
+        if op not in _KNOWN:
+            local_name = self._bind_user(op, "_local", op.local)
+            ds = f"d{self.position[node]}"
+            args = ", ".join(e.text for e in (*operands, out))
+            arity = op.arity
+            self.emit(1, f"{ds} = xp.each_local({local_name}, {samples}, {arity}, {args})", "")
+            local: Any = [Expr(f"{ds}[{i}]") for i in range(len(node.parents))]
+        elif op.arity == 0:
+            local = trace(lambda: op.local(operands, out, array_code_math), where)
+        elif op.arity == 1:
+            local = trace(lambda: op.local(operands[0], out, array_code_math, *node._ctx), where)
+        else:
+            local = trace(lambda: op.local(operands[0], operands[1], out, array_code_math), where)
+        for parent, derivative in zip(node.parents, local, strict=True):
+            if parent in self.varies:
+                self._pass_back(parent, _times(g, derivative), contributions)
+
+    # -- the result ---------------------------------------------------------------------
+
+    def _drop_unused_inputs(self) -> None:
+        """Give no variable to an input that only array code reads or adds a gradient to."""
+        code = [line.split("#")[0] for line, _, _ in self.lines]
+        text = "\n".join(code)
+        of_inputs = {self.grad(n) for n in self.inputs if n in self.position}
+        dropped: set[int] = set()
+        added = set(re.findall(r"\b(g\d+) \+=", text))
+        for at in self.zero_lines:
+            line, node, target = self.lines[at]
+            names = line.strip().split(" = ")[:-1]
+            kept = [g for g in names if g not in of_inputs or g in added]
+            indent = line[: len(line) - len(line.lstrip())]
+            if kept:
+                self.lines[at] = (f"{indent}{' = '.join([*kept, '0.0'])}", node, target)
+            else:
+                dropped.add(at)
+        unpack = next((i for i, c in enumerate(code) if c.rstrip().endswith(" = values")), None)
+        if unpack is not None:
+            dropped |= self._pick_inputs(unpack, code)
+        self.lines = [line for at, line in enumerate(self.lines) if at not in dropped]
+
+    def _pick_inputs(self, unpack: int, code: list[str]) -> set[int]:
+        """Rewrite the line unpacking the inputs to read only those code reads.
+
+        Return the lines to drop: the unpacking, if no input is read, and the
+        comments naming the inputs not read.
+        """
+        rest = "\n".join(c for i, c in enumerate(code) if i != unpack)
+        names = [name.strip() for name in code[unpack].split(" = ")[0].split(",")]
+        mentioned = set(re.findall(r"\bv\d+\b", rest))
+        read = [(name, j) for j, name in enumerate(names) if name in mentioned]
+        _, node, target = self.lines[unpack]
+        if len(read) == len([n for n in names if n]):
+            return set()
+        kept = {name for name, _ in read}
+        dropped = {
+            at
+            for at, (text, _, _) in enumerate(self.lines[:unpack])
+            if text.startswith("    #   v") and text.split()[1] not in kept
+        }
+        if not read:
+            heading = {
+                at
+                for at, (text, _, _) in enumerate(self.lines[:unpack])
+                if text.startswith("    # inputs, in the order")
+            }
+            return dropped | {unpack} | heading
+        if len(read) == 1:
+            code_line = f"    {read[0][0]} = values[{read[0][1]}]"
+        else:
+            pick = self.bind("pick_inputs", operator.itemgetter(*(j for _, j in read)))
+            code_line = f"    {', '.join(name for name, _ in read)} = {pick}(values)"
+        self.lines[unpack] = (code_line, node, target)
+        return dropped
+
+    def _return(self, output: Value) -> None:
+        self._drop_unused_inputs()
+        added = set(re.findall(r"\b(g\d+) \+=", "\n".join(line for line, _, _ in self.lines)))
+        used = {n for n in self.inputs if n in self.varies and self.grad(n) in added}
+        self.emit(1, f"grads = xp.zeros({len(self.inputs)})")
+        scalar = [n for n in self.inputs if n in used]
+        if scalar:
+            where = self.bind("index_scalars", np.array([self.inputs[n] for n in scalar]))
+            names = ", ".join(self.grad(n) for n in scalar)
+            self.emit(1, f"grads[{where}] = [{names}]", "what the scalar code added up")
+        for name, index in self.parameters:
+            bound = self.bind(f"index_{name}", index)
+            self.emit(1, f"grads[{bound}] += {name}", "the layers' share, added in")
+        for line, comment in self.late:
+            self.emit(1, line, comment)
+        plan: list[tuple[int, int]] = []
+        sources: list[str] = []
+        for node in self.watched:
+            found = self.pieces.get(node)
+            if found is None:
+                text, k = self.read(node).text, -1
+            else:
+                k, i, repeat = found
+                text = self._whole(self.read(repeat.pieces[0][i]), len(repeat.pieces))
+            if text not in sources:
+                sources.append(text)
+            plan.append((sources.index(text), k))
+        watched = "[]"
+        if plan:
+            bound = self.bind("watch_plan", plan)
+            watched = f"xp.watched({bound}, [{', '.join(sources)}])"
+        self.emit(1, f"return {self.read(output).text}, grads.tolist(), {watched}")
+
+
+_OVER_INPUTS = 8  # fewer operands than this: scalar code is as quick
+
+
+def _first_members(template: list[Value], layers: list[Layer]) -> dict[Value, tuple[Layer, str]]:
+    """For each layer, its ``a`` block's and its activation's first node in the piece's order."""
+    position = {node: i for i, node in enumerate(template)}
+    first: dict[Value, tuple[Layer, str]] = {}
+    for layer in layers:
+        first[min(layer.neurons, key=position.__getitem__)] = (layer, "a")
+        if layer.activation:
+            first[min(layer.activation, key=position.__getitem__)] = (layer, "h")
+    return first
+
+
+__all__ = ["ArrayWriter", "array_code_math", "ieee", "where"]
