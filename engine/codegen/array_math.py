@@ -9,6 +9,7 @@ may differ, where numpy's ``exp`` or ``tanh`` rounds otherwise than the C librar
 Only ``backend="numpy"`` imports this module, so ``engine`` itself needs no numpy.
 """
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,7 +21,6 @@ Array = Any  # a float64 ndarray, or a float where every sample has the same num
 
 inf = np.inf
 nan = np.nan
-where = np.where
 asarray = np.asarray
 errstate = np.errstate
 float64 = np.float64
@@ -83,6 +83,29 @@ def softplus(x: Array, beta: float = 1.0, threshold: float = 20.0) -> Array:
 def sign(x: Array) -> Array:
     """Return -1.0, 0.0 or 1.0 by the sign of ``x``: ``nan`` for ``nan``, 0.0 for -0.0."""
     return np.where(x > 0.0, 1.0, np.where(x < 0.0, -1.0, np.where(x != x, x, 0.0)))
+
+
+def where(condition: Array, yes: Array, no: Array) -> Array:
+    """Return ``yes`` where ``condition`` holds, else ``no``, element by element.
+
+    A rule's test between 0.0 and 1.0 (relu's derivative) is the condition itself as
+    numbers, which is ten times quicker than numpy's ``where`` on data whose signs vary.
+    """
+    if type(yes) is float and type(no) is float:
+        if _is(yes, 1.0) and _is(no, 0.0):
+            return np.asarray(condition).astype(float)
+        if _is(yes, 0.0) and _is(no, 1.0):
+            return (~np.asarray(condition)).astype(float)
+    return np.where(condition, yes, no)
+
+
+def _is(x: float, value: float) -> bool:
+    return x == value and math.copysign(1.0, x) == math.copysign(1.0, value)
+
+
+def relu(x: Array) -> Array:
+    """Return ``0.0 if x <= 0.0 else x`` element by element: 0.0 for -0.0, nan for nan."""
+    return np.maximum(x, 0.0)  # on a tie numpy returns the second operand, 0.0
 
 
 def number(x: Array) -> Array:
@@ -160,6 +183,7 @@ def watched(plan: Sequence[tuple[int, int]], arrays: Sequence[Array]) -> list[fl
 
 NAMES = frozenset(
     {"div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "sign"}
+    | {"where", "relu"}
     | {"logsumexp", "add_all", "dot", "dot_plus"}
 )
 """The functions the table's rules may call in array code, by the names they call."""

@@ -31,10 +31,16 @@ from engine.value import Value
 
 
 def where(condition: Expr, yes: object, no: object) -> Expr:
-    """Join the two outcomes of a rule's test as array code: ``xp.where(condition, yes, no)``."""
+    """Join the two outcomes of a rule's test as array code: ``xp.where(condition, yes, no)``.
+
+    relu's forward rule, ``0.0 if x <= 0.0 else x``, is written ``xp.relu(x)``: numpy's
+    maximum, the same numbers, many times quicker than a ``where`` on varying signs.
+    """
     y, n = as_expr(yes), as_expr(no)
     if y.text == n.text:
         return y
+    if y.text == "0.0" and condition.text == f"{n.text} <= 0.0":
+        return call("xp.relu", n)
     return call("xp.where", condition, y, n)
 
 

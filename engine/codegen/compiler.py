@@ -14,6 +14,7 @@ import builtins
 import functools
 import operator
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -177,7 +178,7 @@ def compile(  # noqa: A001 - engine.compile is the contract
         repeats = repeated_pieces(order, leaves, keep=watched, varies=writer.varies, uses=uses)
         fan_ins = {repeat.fan_in for repeat in repeats}
         chains = sum_chains(order, keep=watched, uses=uses, varies=writer.varies)
-        writer.sums(c for c in chains if c[-1] not in fan_ins)
+        writer.sums([c for c in chains if c[-1] not in fan_ins], uses)
         writer.write(repeats)
     else:
         writer.write([])
@@ -267,17 +268,31 @@ class _Writer:
         self.links: set[Value] = set()  # the links below the tops: no forward line
         self.chain_top: dict[Value, Value] = {}  # every link: its chain's top
         self.roots: set[Value] = set()  # the pieces' roots that a chain adds: set in the loop
+        # A term that only its chain uses has the top's gradient: it is the top's variable.
+        self.alias: dict[Value, Value] = {}
+        self.uses: Counter[Value] = Counter()
 
-    def sums(self, chains: Iterable[list[Value]]) -> None:
+    def sums(self, chains: Iterable[list[Value]], uses: Counter[Value]) -> None:
         """Write each chain of binary + (Python's sum) as one sum of its terms."""
+        self.uses = uses
         for links in chains:
             self.chains[links[-1]] = chain_terms(links)
             self._chain(links)
 
     def _chain(self, links: list[Value]) -> None:
         self.links.update(links[:-1])
+        top = links[-1]
         for link in links:
-            self.chain_top[link] = links[-1]
+            self.chain_top[link] = top
+        for term in chain_terms(links):
+            if (
+                self.uses[term] == 1
+                and term in self.varies
+                and term not in self.inputs
+                and term not in self.roots
+                and term not in self.chain_top
+            ):
+                self.alias[term] = top
 
     # -- names ------------------------------------------------------------------------
 
@@ -292,6 +307,8 @@ class _Writer:
         return literal(node.data) if variable is None else variable
 
     def grad(self, node: Value) -> str:
+        while node in self.alias:
+            node = self.alias[node]
         return f"g{self.position[node]}"
 
     def bind(self, name: str, thing: object) -> str:
@@ -326,8 +343,8 @@ class _Writer:
                 self.looped.update(piece)
                 piece_of.update(dict.fromkeys(piece, repeat))
             if repeat.links:
-                self._chain(repeat.links)
                 self.roots.update(repeat.roots)
+                self._chain(repeat.links)
         output = self.order[-1]
         for text in ('"""Forward and backward pass of one graph, written by engine.compile.', ""):
             self.emit(0, text)
@@ -432,8 +449,9 @@ class _Writer:
         if top is not None:
             # A link of a chain: its gradient is the top's, and so is each term's it adds.
             for each in node.parents:
-                if self.chain_top.get(each) is top or each in self.roots:
-                    continue  # a link of the same chain, or a piece's root, set in its loop
+                if self.chain_top.get(each) is top or each in self.roots or each in self.alias:
+                    continue  # a link of the same chain, a piece's root (set in its loop), or
+                    # a term that only this chain uses, whose gradient is the top's variable
                 if each in self.varies:
                     sign = "+=" if each in assigned else "="
                     assigned.add(each)

@@ -83,12 +83,28 @@ UNARY: dict[str, tuple[Callable[..., Any], Callable[..., float], int]] = {
     "softplus": (array_math.softplus, ieee.softplus, ULPS),
     "sign": (array_math.sign, ieee.sign, 0),
     "number": (array_math.number, ieee.number, 0),
+    "relu": (array_math.relu, ops.RELU.forward, 0),
 }
 
 
 def test_every_function_generated_array_code_may_call_is_here() -> None:
-    tested = {*UNARY, "div", "pow", "logsumexp", "add_all", "dot", "dot_plus"}
+    tested = {*UNARY, "div", "pow", "logsumexp", "add_all", "dot", "dot_plus", "where"}
     assert tested >= array_math.NAMES
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"), [(0.0, 1.0), (1.0, 0.0), (-0.0, 1.0), (1.0, -0.0), (0.5, -2.0), (0.0, 0.0)]
+)
+@examples(0.3)
+@given(xs=ROWS)
+def test_where_between_two_numbers_is_the_rules_conditional(
+    yes: float, no: float, xs: list[float]
+) -> None:
+    # relu's derivative, 0.0 if x <= 0.0 else 1.0, takes a quicker path: the same numbers.
+    want = [yes if x <= 0.0 else no for x in xs]
+    got = array_math.where(np.array(xs) <= 0.0, yes, no)
+    assert_elementwise(got, want, 0, [(x,) for x in xs])
+    assert agrees(float(array_math.where(xs[0] <= 0.0, yes, no)), want[0], 0)
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
