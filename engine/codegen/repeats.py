@@ -127,21 +127,83 @@ def _repeat(
     position: dict[Node, int],
 ) -> Repeat | None:
     pieces, constants = [], []
-    first: list[object] | None = None
+    template: _Template | None = None
     for root in fan_in.parents:
+        if template is None:
+            template = _Template.of(root, inner, ids, uses, position)
+            if template is None:
+                return None
+            copy: tuple[list[Node], list[Node]] | None = (template.piece, template.reads)
+        else:
+            copy = template.copy(root, inner, ids, uses)
+        if copy is None:
+            return None
+        pieces.append(copy[0])
+        constants.append(copy[1])
+    return Repeat(fan_in, pieces, constants)
+
+
+class _Template:
+    """One piece, found by a walk from its root, that other roots are matched against."""
+
+    def __init__(self, piece: list[Node], reads: list[Node]) -> None:
+        self.piece = piece
+        self.reads = reads
+        self.index = {node: i for i, node in enumerate(piece)}
+
+    @classmethod
+    def of(
+        cls,
+        root: Node,
+        inner: set[Node],
+        ids: dict[Node, int],
+        uses: Counter[Node],
+        position: dict[Node, int],
+    ) -> "_Template | None":
+        """Return the piece computed for ``root`` alone, or None if it has none."""
         if root not in inner or uses[root] != 1:
             return None
         piece = _piece(root, inner, uses, position)
-        if piece is None:
+        return None if piece is None else cls(piece, _shape(piece, ids)[1])
+
+    def copy(
+        self, root: Node, inner: set[Node], ids: dict[Node, int], uses: Counter[Node]
+    ) -> tuple[list[Node], list[Node]] | None:
+        """Return ``root``'s piece and constants if it copies this one, node for node; else None.
+
+        The walk goes from the roots down, side by side: the same operations, the same
+        inputs, the copy's own nodes where the template has its own, constants where it
+        has constants. A copy's node used as often as the template's is used from inside.
+        """
+        if root not in inner:
             return None
-        shape, reads = _shape(piece, ids)
-        if first is None:
-            first = shape
-        elif shape != first:
-            return None
-        pieces.append(piece)
-        constants.append(reads)
-    return Repeat(fan_in, pieces, constants)
+        mapping = {self.piece[-1]: root}
+        taken = {root}
+        reads: dict[Node, Node] = {}
+        index = self.index
+        for t in reversed(self.piece):
+            n = mapping[t]
+            if n._rule is not t._rule or n._ctx != t._ctx or uses[n] != uses[t]:
+                return None
+            theirs = n._parents
+            if len(theirs) != len(t._parents):
+                return None
+            for a, b in zip(t._parents, theirs, strict=True):
+                if a in index:
+                    seen = mapping.get(a)
+                    if seen is None:
+                        if b not in inner or b in taken:
+                            return None
+                        mapping[a] = b
+                        taken.add(b)
+                    elif seen is not b:
+                        return None
+                elif a in ids:
+                    if b is not a:
+                        return None
+                elif b in inner or b in ids or reads.setdefault(a, b) is not b:
+                    return None
+        return [mapping[t] for t in self.piece], [reads[c] for c in self.reads]
 
 
 def uses_of(order: Sequence[Node]) -> Counter[Node]:
@@ -228,25 +290,29 @@ def _chain_repeat(
     """Return the longest run of copies of one piece among a chain's terms, if long enough."""
     if len(links) + 1 < min_repeats:
         return None
-    best: tuple[int, int] = (0, 0)
-    start, first = 0, None
+    # Runs of copies among the terms, each matched against the run's first piece.
     terms = chain_terms(links)
-    found: list[tuple[list[Node], list[Node]] | None] = []
-    shapes: list[list[object] | None] = []
-    for root in terms:
-        piece = _piece(root, inner, uses, position) if root in inner and uses[root] == 1 else None
-        shape, reads = _shape(piece, ids) if piece is not None else (None, [])
-        found.append(None if piece is None else (piece, reads))
-        shapes.append(shape)
-    for i, shape in enumerate([*shapes, None]):
-        if shape is None or shape != first:
-            if i - start > best[1] - best[0]:
-                best = (start, i)
-            start, first = i, shape
-    lo, hi = best
-    if hi - lo < min_repeats or shapes[lo] is None:
+    best: list[tuple[list[Node], list[Node]]] = []
+    best_at = 0
+    run: list[tuple[list[Node], list[Node]]] = []
+    run_at = 0
+    template: _Template | None = None
+    for i, root in enumerate(terms):
+        copy = template.copy(root, inner, ids, uses) if template is not None else None
+        if copy is None:
+            if len(run) > len(best):
+                best, best_at = run, run_at
+            template = _Template.of(root, inner, ids, uses, position)
+            run = [] if template is None else [(template.piece, template.reads)]
+            run_at = i
+        else:
+            run.append(copy)
+    if len(run) > len(best):
+        best, best_at = run, run_at
+    if len(best) < min_repeats:
         return None
-    copies = [c for c in found[lo:hi] if c is not None]
+    lo, hi = best_at, best_at + len(best)
+    copies = list(best)
     # A right-leaning chain adds its last term first; the graph computes that one last.
     backwards = not _leans_left(links)
     if backwards:
