@@ -416,20 +416,28 @@ class ArrayWriter(_Writer):
         terms = contributions.pop(key, [])
         return " + ".join(terms) if terms else "0.0"
 
-    def _block_gradient(self, block: _Block, contributions: dict[Any, list[str]]) -> str:
-        """Write the gradient of a block from what its users passed back; return its name."""
+    def _block_gradient(
+        self, block: _Block, contributions: dict[Any, list[str]], inline: bool = False
+    ) -> str:
+        """Write the gradient of a block from what its users passed back; return its name.
+
+        With ``inline``, one term is returned as it is, to be written into the line that
+        reads it: ``delta1 = (W2.T @ delta2) * ...``, the seed's recursion in one line.
+        """
         samples_rows = [contributions.pop(node, []) for node in block.nodes]
         terms = contributions.pop(block, [])
         if any(samples_rows):
             rows = ", ".join(" + ".join(t) if t else "0.0" for t in samples_rows)
             terms = [f"xp.rows([{rows}], {block.samples})", *terms]
+        if inline and len(terms) == 1:
+            return f"({terms[0]})"
         self.emit(1, f"{block.grad} = {' + '.join(terms) or '0.0'}", f"d(output)/d{block.name}")
         return block.grad
 
     def _activation_backward(self, layer: Layer, contributions: dict[Any, list[str]]) -> None:
         block = self.blocks[layer.activation[0]]
         source = self.blocks[layer.neurons[0]]
-        gh = self._block_gradient(block, contributions)
+        gh = self._block_gradient(block, contributions, inline=True)
         node = layer.activation[0]
         op = node._rule
         a, h = Expr(source.name), Expr(block.name)
