@@ -154,6 +154,9 @@ class ArrayWriter(_Writer):
                         if node in watched:
                             self.pieces[node] = (k, i, repeat)
         looped = {node for repeat in repeats for piece in repeat.pieces for node in piece}
+        # Array code writes a piece's chains of + link by link: no term shares a variable.
+        for node in looped.intersection(self.alias):
+            del self.alias[node]
         for node in self.order:
             rule = node._rule
             if (
