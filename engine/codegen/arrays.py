@@ -4,7 +4,7 @@ The Python backend runs the piece in a loop, once per sample. Here each variable
 the piece holds one number per sample (a numpy row), so the piece runs once for the
 whole batch; the neurons of a layer become one matrix product, ``a1 = W1 @ h0 + b1``,
 and the backward pass through them is the seed's recursion in matrix form,
-``delta1 = gh1 * f'(a1)`` with ``gh1 = W2.T @ delta2``. Parameter gradients are summed
+``delta1 = (W2.T @ delta2) * f'(a1)``. Parameter gradients are summed
 over the samples (``dW1 = delta1 @ h0.T``). What is not part of a repeated piece (the
 mean, a regularisation term) stays the Python backend's scalar code.
 
@@ -15,14 +15,11 @@ but for the order in which sums are added: equal to about 1e-12, not bit for bit
 
 from __future__ import annotations
 
-import operator
-import re
 from typing import Any
-
-import numpy as np
 
 from engine import ieee, ops
 from engine.codegen import array_math
+from engine.codegen import array_math as xp
 from engine.codegen.compiler import _KNOWN, _add_up, _times, _varying_columns, _Writer
 from engine.codegen.layers import Layer, find_layers
 from engine.codegen.repeats import Repeat
@@ -90,8 +87,9 @@ class ArrayWriter(_Writer):
         self.exprs: dict[Value, Expr] = {}  # how array code reads a piece's node
         self.layers: dict[Repeat, list[Layer]] = {}
         self.names: set[str] = set()
-        self.parameters: list[tuple[str, Any]] = []  # (gradient's name, input positions)
-        self.matrices: list[tuple[str, str]] = []  # (W or b, the positions it reads)
+        # W or b, the name of its inputs' positions, and whether it is a column (b is).
+        self.matrices: list[tuple[str, str, bool]] = []
+        self.kept: set[Value] = set()  # the inputs scalar code reads and adds gradients to
         self.matrix_names: dict[Layer, tuple[str, str]] = {}
         self.pieces: dict[Value, tuple[int, int, Repeat]] = {}  # watched node: (k, i, repeat)
         self.blocks: dict[Value, _Block] = {}  # each layer's node: the block it is a row of
@@ -101,7 +99,6 @@ class ArrayWriter(_Writer):
         # n-ary nodes of the parameters alone (an L2 term): one array operation each.
         self.over_inputs: dict[Value, list[Any]] = {}
         self.late: list[tuple[str, str]] = []  # gradient lines written with the result
-        self.zero_lines: list[int] = []
 
     def fresh(self, name: str) -> str:
         """Return ``name``, or ``name_2``, ... if code already uses it."""
@@ -140,13 +137,11 @@ class ArrayWriter(_Writer):
                 w = self.fresh(f"W{suffix}")
                 b = self.fresh(f"b{suffix}") if layer.biases else ""
                 self.matrix_names[layer] = (w, b)
-                where_w = np.array([[self.inputs[p] for p in row] for row in layer.weights])
-                self.matrices.append((w, self.bind(f"index_{w}", where_w)))
-                self.parameters.append((f"d{w}", where_w))
+                where_w = xp.asarray([[self.inputs[p] for p in row] for row in layer.weights])
+                self.matrices.append((w, self.bind(f"index_{w}", where_w), False))
                 if layer.biases:
-                    where_b = np.array([[self.inputs[p]] for p in layer.biases])
-                    self.matrices.append((b, self.bind(f"index_{b}", where_b)))
-                    self.parameters.append((f"d{b}", where_b[:, 0]))
+                    where_b = xp.asarray([self.inputs[p] for p in layer.biases])
+                    self.matrices.append((b, self.bind(f"index_{b}", where_b), True))
             watched = set(self.watched)
             if watched:  # where each watched node is: sample k, node i of the piece
                 for k, piece in enumerate(repeat.pieces):
@@ -166,11 +161,27 @@ class ArrayWriter(_Writer):
                 and all(p in self.inputs for p in node.parents)
             ):
                 self.over_inputs[node] = self._index_halves(node)
+        # The inputs scalar code reads: not the layers' weights and biases, which come as
+        # matrices, nor those an array operation over the inputs reads.
+        layered = {n for ls in self.layers.values() for layer in ls for n in layer.neurons}
+        written = [n for n in self.order if n not in looped]
+        written += [node for repeat in repeats for node in repeat.pieces[0]]
+        self.kept = {
+            p
+            for node in written
+            if node.parents and node not in layered and node not in self.over_inputs
+            for p in node.parents
+            if p in self.inputs
+        } | {n for n in (self.order[-1], *self.watched) if n in self.inputs}
         super().write(repeats)
+
+    def scalar_inputs(self) -> set[Value]:
+        """The inputs scalar code reads, each in a variable; the layers' come as matrices."""
+        return self.kept
 
     def _index_halves(self, node: Value) -> list[Any]:
         """The input positions of a sum's operands, or of a dot's two halves."""
-        where = np.array([self.inputs[p] for p in node.parents])
+        where = xp.asarray([self.inputs[p] for p in node.parents])
         if node._rule is ops.SUM:
             return [self.bind(self.fresh(f"index_v{self.position[node]}"), where)]
         n = len(where) // 2
@@ -185,13 +196,8 @@ class ArrayWriter(_Writer):
         if self.matrices or self.over_inputs:
             self.emit(1, "# the inputs as one array, and the layers' weights and biases from it")
             self.emit(1, "p = xp.asarray(values)")
-            for name, index in self.matrices:
-                self.emit(1, f"{name} = p[{index}]")
-
-    def _zeros(self, indent: int, names: list[str], node: Value | None = None) -> None:
-        start = len(self.lines)
-        super()._zeros(indent, names, node)
-        self.zero_lines += range(start, len(self.lines))
+            for name, index, column in self.matrices:
+                self.emit(1, f"{name} = p[{index}{', None' if column else ''}]")
 
     def _forward(self, node: Value, indent: int) -> None:
         index = self.over_inputs.get(node)
@@ -256,7 +262,7 @@ class ArrayWriter(_Writer):
                 names.append(name)
                 table.append([row[j].data for row in repeat.constants])
         if names:
-            data = self.bind(f"data{tag}", np.array(table, dtype=float))
+            data = self.bind(f"data{tag}", xp.asarray(table, dtype=float))
             targets = ", ".join(names) + ("," if len(names) == 1 else "")
             self.emit(1, f"{targets} = {data}", "the constants that differ between samples")
         self.per_sample.update(self.scope[c].text for c in repeat.constants[0] if c in self.scope)
@@ -322,7 +328,7 @@ class ArrayWriter(_Writer):
         if all(x in columns for x in reads):
             name = self.fresh(f"h{layer.number - 1}")
             j = [columns[x] for x in reads]
-            data = np.array([[row[i].data for row in repeat.constants] for i in j], dtype=float)
+            data = xp.asarray([[row[i].data for row in repeat.constants] for i in j], dtype=float)
             self.bind(name, data)
             self.emit(1, f"# {name}: the samples' {len(reads)} inputs, one row each (data)")
             self.data_names.add(name)
@@ -499,74 +505,15 @@ class ArrayWriter(_Writer):
 
     # -- the result ---------------------------------------------------------------------
 
-    def _drop_unused_inputs(self) -> None:
-        """Give no variable to an input that only array code reads or adds a gradient to."""
-        code = [line.split("#")[0] for line, _, _ in self.lines]
-        text = "\n".join(code)
-        of_inputs = {self.grad(n) for n in self.inputs if n in self.position}
-        dropped: set[int] = set()
-        added = set(re.findall(r"\b(g\d+) \+=", text))
-        for at in self.zero_lines:
-            line, node, target = self.lines[at]
-            names = line.strip().split(" = ")[:-1]
-            kept = [g for g in names if g not in of_inputs or g in added]
-            indent = line[: len(line) - len(line.lstrip())]
-            if kept:
-                self.lines[at] = (f"{indent}{' = '.join([*kept, '0.0'])}", node, target)
-            else:
-                dropped.add(at)
-        unpack = next((i for i, c in enumerate(code) if c.rstrip().endswith(" = values")), None)
-        if unpack is not None:
-            dropped |= self._pick_inputs(unpack, code)
-        self.lines = [line for at, line in enumerate(self.lines) if at not in dropped]
-
-    def _pick_inputs(self, unpack: int, code: list[str]) -> set[int]:
-        """Rewrite the line unpacking the inputs to read only those code reads.
-
-        Return the lines to drop: the unpacking, if no input is read, and the
-        comments naming the inputs not read.
-        """
-        rest = "\n".join(c for i, c in enumerate(code) if i != unpack)
-        names = [name.strip() for name in code[unpack].split(" = ")[0].split(",")]
-        mentioned = set(re.findall(r"\bv\d+\b", rest))
-        read = [(name, j) for j, name in enumerate(names) if name in mentioned]
-        _, node, target = self.lines[unpack]
-        if len(read) == len([n for n in names if n]):
-            return set()
-        kept = {name for name, _ in read}
-        dropped = {
-            at
-            for at, (text, _, _) in enumerate(self.lines[:unpack])
-            if text.startswith("    #   v") and text.split()[1] not in kept
-        }
-        if not read:
-            heading = {
-                at
-                for at, (text, _, _) in enumerate(self.lines[:unpack])
-                if text.startswith("    # inputs, in the order")
-            }
-            return dropped | {unpack} | heading
-        if len(read) == 1:
-            code_line = f"    {read[0][0]} = values[{read[0][1]}]"
-        else:
-            pick = self.bind("pick_inputs", operator.itemgetter(*(j for _, j in read)))
-            code_line = f"    {', '.join(name for name, _ in read)} = {pick}(values)"
-        self.lines[unpack] = (code_line, node, target)
-        return dropped
-
     def _return(self, output: Value) -> None:
-        self._drop_unused_inputs()
-        added = set(re.findall(r"\b(g\d+) \+=", "\n".join(line for line, _, _ in self.lines)))
-        used = {n for n in self.inputs if n in self.varies and self.grad(n) in added}
         self.emit(1, f"grads = xp.zeros({len(self.inputs)})")
-        scalar = [n for n in self.inputs if n in used]
+        scalar = [n for n in self.inputs if n in self.kept]
         if scalar:
-            where = self.bind("index_scalars", np.array([self.inputs[n] for n in scalar]))
+            where = self.bind("index_scalars", xp.asarray([self.inputs[n] for n in scalar]))
             names = ", ".join(self.grad(n) for n in scalar)
             self.emit(1, f"grads[{where}] = [{names}]", "what the scalar code added up")
-        for name, index in self.parameters:
-            bound = self.bind(f"index_{name}", index)
-            self.emit(1, f"grads[{bound}] += {name}", "the layers' share, added in")
+        for name, index, _ in self.matrices:
+            self.emit(1, f"grads[{index}] += d{name}", "the layers' share, added in")
         for line, comment in self.late:
             self.emit(1, line, comment)
         plan: list[tuple[int, int]] = []

@@ -365,7 +365,8 @@ class _Writer:
         self.emit(1, "# backward: d(output)/d(output) = 1, then the chain rule, last node first")
         assigned = set(self.inputs)
         if output in self.varies:
-            self._zeros(1, [self.grad(leaf) for leaf in self.inputs if leaf in self.varies])
+            kept = self.scalar_inputs()
+            self._zeros(1, [self.grad(leaf) for leaf in self.inputs if leaf in kept])
             self.emit(1, f"{self.grad(output)} = 1.0")
             assigned.add(output)
         written: set[Repeat] = set()
@@ -393,15 +394,28 @@ class _Writer:
         for start in range(0, len(names), 8):
             self.emit(indent, " = ".join([*names[start : start + 8], "0.0"]), "", node)
 
+    def scalar_inputs(self) -> set[Value]:
+        """The inputs the code keeps in variables (``v<i>``, ``g<i>``): here, all it uses."""
+        return {leaf for leaf in self.inputs if leaf in self.position}
+
     def _inputs(self) -> None:
-        if not self.inputs:
+        kept = self.scalar_inputs()
+        if not kept:
             return
-        names = [self.name(leaf) if leaf in self.position else "_" for leaf in self.inputs]
+        read = [(self.name(leaf), j) for leaf, j in self.inputs.items() if leaf in kept]
         self.emit(1, "# inputs, in the order given to engine.compile:")
-        for leaf, name in zip(self.inputs, names, strict=True):
-            if name != "_":
+        for leaf in self.inputs:
+            if leaf in kept:
+                name = self.name(leaf)
                 self.emit(1, f"#   {name:<8} {_quote(leaf.label)}" if leaf.label else f"#   {name}")
-        self.emit(1, f"{', '.join(names)}{',' if len(names) == 1 else ''} = values")
+        if all(leaf in kept or leaf not in self.position for leaf in self.inputs):
+            names = [self.name(leaf) if leaf in kept else "_" for leaf in self.inputs]
+            self.emit(1, f"{', '.join(names)}{',' if len(names) == 1 else ''} = values")
+        elif len(read) == 1:
+            self.emit(1, f"{read[0][0]} = values[{read[0][1]}]")
+        else:
+            pick = self.bind("pick_inputs", operator.itemgetter(*(j for _, j in read)))
+            self.emit(1, f"{', '.join(name for name, _ in read)} = {pick}(values)")
 
     # -- one node ---------------------------------------------------------------------
 
