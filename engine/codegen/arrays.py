@@ -15,6 +15,8 @@ but for the order in which sums are added: equal to about 1e-12, not bit for bit
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from engine import ieee, ops
@@ -23,7 +25,7 @@ from engine.codegen import array_math as xp
 from engine.codegen.compiler import _KNOWN, _add_up, _times, _varying_columns, _Writer
 from engine.codegen.layers import Layer, find_layers
 from engine.codegen.repeats import Repeat
-from engine.codegen.symbolic import Expr, as_expr, call, trace
+from engine.codegen.symbolic import Expr, as_expr, call, code_math, conditional, trace
 from engine.value import Value
 
 
@@ -99,6 +101,7 @@ class ArrayWriter(_Writer):
         # n-ary nodes of the parameters alone (an L2 term): one array operation each.
         self.over_inputs: dict[Value, list[Any]] = {}
         self.late: list[tuple[str, str]] = []  # gradient lines written with the result
+        self.samples: int | None = None  # while writing a piece: how many samples it has
 
     def fresh(self, name: str) -> str:
         """Return ``name``, or ``name_2``, ... if code already uses it."""
@@ -152,6 +155,9 @@ class ArrayWriter(_Writer):
         # Array code writes a piece's chains of + link by link: no term shares a variable.
         for node in looped.intersection(self.alias):
             del self.alias[node]
+        for node in looped.intersection(self.chains):
+            del self.chains[node]
+        self.links -= looped
         for node in self.order:
             rule = node._rule
             if (
@@ -267,16 +273,16 @@ class ArrayWriter(_Writer):
             self.emit(1, f"{targets} = {data}", "the constants that differ between samples")
         self.per_sample.update(self.scope[c].text for c in repeat.constants[0] if c in self.scope)
         first = _first_members(template, layers)
-        blocks = self.blocks
-        for node in template:
-            if node in first:
-                layer, part = first[node]
-                if part == "a":
-                    self._layer_forward(layer, repeat, columns)
-                else:
-                    self._activation_forward(layer, blocks, samples)
-            elif node not in in_layers:
-                self._row_forward(node, samples)
+        with self._as_arrays(samples):
+            for node in template:
+                if node in first:
+                    layer, part = first[node]
+                    if part == "a":
+                        self._layer_forward(layer, repeat, columns)
+                    else:
+                        self._activation_forward(layer, self.blocks, samples)
+                elif node not in in_layers:
+                    self._row_forward(node)
         root = self.read(template[-1])
         fan_in = repeat.fan_in
         if fan_in._rule is ops.SUM or repeat.links:
@@ -356,36 +362,42 @@ class ArrayWriter(_Writer):
             self.per_sample.add(self.exprs[act].text)
         self.per_sample.add(h)
 
-    def _row_forward(self, node: Value, samples: int) -> None:
+    def _row_forward(self, node: Value) -> None:
+        self._forward(node, 1)
+        if any(self.read(p).text in self.per_sample for p in node.parents):
+            self.per_sample.add(self.name(node))
+
+    def _call_forward(self, node: Value, *args: object) -> Expr:
+        if self.samples is None:
+            return super()._call_forward(node, *args)
         op = node._rule
-        operands = [self.read(p) for p in node.parents]
-        name = self.name(node)
-        if op not in _KNOWN:
-            function = self._bind_user(op, "", op.forward)
-            self.notes.append(
-                f"{name} ({op.name!r}, an operation of your own) runs sample by sample in "
-                "Python: its forward rule and local derivatives are functions of floats"
-            )
-            if op.arity == 0:
-                items = ", ".join(e.text for e in operands)
-                value = Expr(f"xp.each_n({function}, {samples}, [{items}])")
-            else:
-                items = ", ".join(e.text for e in operands)
-                value = Expr(f"xp.each({function}, {samples}, {items})")
-        elif op in ops.INLINE and len(operands) <= 64:
-            if op.arity == 0:
-                value = trace(lambda: op.forward(operands), where)
-            else:
-                value = trace(lambda: op.forward(*operands, *node._ctx), where)
-        elif op.arity == 0:
-            items = ", ".join(e.text for e in operands)
-            value = Expr(f"xp.{op.forward.__name__.lstrip('_')}([{items}])")
-        else:
-            value = call(f"xp.{op.forward.__name__.lstrip('_')}", *operands, *node._ctx)
-        label = f" {node.label!r}" if node.label and len(node.label) < 30 else ""
-        self.emit(1, f"{name} = {as_expr(value).text}", f"{node.op}{label}", node)
-        if any(e.text in self.per_sample or "[" in e.text for e in operands):
-            self.per_sample.add(name)
+        if op in _KNOWN:
+            return call(f"xp.{op.forward.__name__.lstrip('_')}", *args)
+        function = self._bind_user(op, "", op.forward)
+        self.notes.append(
+            f"{self.name(node)} ({op.name!r}, an operation of your own) runs sample by sample "
+            "in Python: its forward rule and local derivatives are functions of floats"
+        )
+        items = ", ".join(as_expr(a).text for a in args)
+        each = "each_n" if op.arity == 0 else "each"
+        return Expr(f"xp.{each}({function}, {self.samples}, {items})")
+
+    def _call_local(self, node: Value, operands: list[Expr], out: Expr) -> str:
+        if self.samples is None:
+            return super()._call_local(node, operands, out)
+        op = node._rule
+        name = self._bind_user(op, "_local", op.local)
+        items = ", ".join(e.text for e in (*operands, out))
+        return f"xp.each_local({name}, {self.samples}, {op.arity}, {items})"
+
+    @contextlib.contextmanager
+    def _as_arrays(self, samples: int) -> Iterator[None]:
+        """Inside, rules are traced for arrays of ``samples`` numbers: tests as ``xp.where``."""
+        self.samples, self.join, self.math = samples, where, array_code_math
+        try:
+            yield
+        finally:
+            self.samples, self.join, self.math = None, conditional, code_math
 
     # -- the piece, backward ------------------------------------------------------------
 
@@ -411,15 +423,16 @@ class ArrayWriter(_Writer):
         layers = self.layers[repeat]
         first = _first_members(template, layers)
         in_layers = {n for layer in layers for n in (*layer.neurons, *layer.activation)}
-        for node in reversed(template):
-            if node in first:
-                layer, part = first[node]
-                if part == "a":
-                    self._layer_backward(layer, contributions)
-                else:
-                    self._activation_backward(layer, contributions)
-            elif node not in in_layers:
-                self._row_backward(node, samples, contributions)
+        with self._as_arrays(samples):
+            for node in reversed(template):
+                if node in first:
+                    layer, part = first[node]
+                    if part == "a":
+                        self._layer_backward(layer, contributions)
+                    else:
+                        self._activation_backward(layer, contributions)
+                elif node not in in_layers:
+                    self._row_backward(node, contributions)
 
     def _gathered(self, key: Any, contributions: dict[Any, list[str]]) -> str:
         terms = contributions.pop(key, [])
@@ -480,26 +493,10 @@ class ArrayWriter(_Writer):
         elif parent in self.varies:
             contributions.setdefault(parent, []).append(term)
 
-    def _row_backward(self, node: Value, samples: int, contributions: dict[Any, list[str]]) -> None:
-        op = node._rule
-        operands = [self.read(p) for p in node.parents]
-        out = self.read(node)
+    def _row_backward(self, node: Value, contributions: dict[Any, list[str]]) -> None:
         g = Expr(self.grad(node))
         self.emit(1, f"{g.text} = {self._gathered(node, contributions)}", "", node)
-        if op not in _KNOWN:
-            local_name = self._bind_user(op, "_local", op.local)
-            ds = f"d{self.position[node]}"
-            args = ", ".join(e.text for e in (*operands, out))
-            arity = op.arity
-            self.emit(1, f"{ds} = xp.each_local({local_name}, {samples}, {arity}, {args})", "")
-            local: Any = [Expr(f"{ds}[{i}]") for i in range(len(node.parents))]
-        elif op.arity == 0:
-            local = trace(lambda: op.local(operands, out, array_code_math), where)
-        elif op.arity == 1:
-            local = trace(lambda: op.local(operands[0], out, array_code_math, *node._ctx), where)
-        else:
-            local = trace(lambda: op.local(operands[0], operands[1], out, array_code_math), where)
-        for parent, derivative in zip(node.parents, local, strict=True):
+        for parent, derivative in zip(node.parents, self._local(node, 1), strict=True):
             if parent in self.varies:
                 self._pass_back(parent, _times(g, derivative), contributions)
 

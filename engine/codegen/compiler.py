@@ -27,7 +27,17 @@ from engine.codegen.repeats import (
     uses_of,
     varying,
 )
-from engine.codegen.symbolic import NAMESPACE, Expr, as_expr, call, code_math, literal, trace
+from engine.codegen.symbolic import (
+    NAMESPACE,
+    Expr,
+    Join,
+    as_expr,
+    call,
+    code_math,
+    conditional,
+    literal,
+    trace,
+)
 from engine.graph import topological_order
 from engine.value import Value, _number
 
@@ -259,6 +269,9 @@ class _Writer:
         self.scope: dict[Value, Expr] = {}  # the constants a loop body reads as variables
         self.looped: set[Value] = set()  # the nodes a loop computes
         self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
+        # How the code writes a rule's test and which math namespace rules are traced with.
+        self.join: Join = conditional
+        self.math: Any = code_math
         # For each loop: the numbers its backward lines read, and those lines.
         self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int, int]]]] = {}
         # Chains of binary + (Python's sum): the forward pass adds each chain's terms in one
@@ -429,19 +442,47 @@ class _Writer:
             comment = f"+ of {len(terms)} terms, left to right (a chain of {len(terms) - 1} +)"
             self.emit(indent, f"{self.name(node)} = add_up([{items}])", comment, node)
             return
+        label = f" {_quote(node.label)}" if node.label else ""
+        value = self._value(node).text
+        self.emit(indent, f"{self.name(node)} = {value}", f"{node.op}{label}", node)
+
+    def _value(self, node: Value) -> Expr:
+        """The expression of a node's number, from its operation's forward rule."""
         op = node._rule
         operands = [self.read(p) for p in node.parents]
         if op in ops.INLINE and len(operands) <= _INLINE_OPERANDS:
             if op.arity == 0:
-                value = trace(lambda: op.forward(operands))
-            else:
-                value = trace(lambda: op.forward(*operands, *node._ctx))
-        elif op.arity == 0:
-            value = self._call_forward(node, Expr(f"[{', '.join(e.text for e in operands)}]"))
-        else:
-            value = self._call_forward(node, *operands, *node._ctx)
-        label = f" {_quote(node.label)}" if node.label else ""
-        self.emit(indent, f"{self.name(node)} = {as_expr(value).text}", f"{node.op}{label}", node)
+                return as_expr(trace(lambda: op.forward(operands), self.join))
+            return as_expr(trace(lambda: op.forward(*operands, *node._ctx), self.join))
+        if op.arity == 0:
+            return self._call_forward(node, Expr(f"[{', '.join(e.text for e in operands)}]"))
+        return self._call_forward(node, *operands, *node._ctx)
+
+    def _local(self, node: Value, indent: int) -> list[Any]:
+        """A node's local derivatives as expressions, from its operation's rule.
+
+        A user's operation gets a line of its own that calls its rule by name.
+        """
+        op = node._rule
+        operands = [self.read(p) for p in node.parents]
+        out = self.read(node)
+        if op not in _KNOWN:
+            ds = f"d{self.position[node]}"
+            self.emit(indent, f"{ds} = {self._call_local(node, operands, out)}", op.name, node)
+            return [Expr(f"{ds}[{i}]") for i in range(len(operands))]
+        m, join = self.math, self.join
+        if op.arity == 0:
+            return list(trace(lambda: op.local(operands, out, m), join))
+        if op.arity == 1:
+            return list(trace(lambda: op.local(operands[0], out, m, *node._ctx), join))
+        return list(trace(lambda: op.local(operands[0], operands[1], out, m), join))
+
+    def _call_local(self, node: Value, operands: list[Expr], out: Expr) -> str:
+        """The call of a user's operation's local derivatives, on floats."""
+        op = node._rule
+        name = self._bind_user(op, "_local", op.local)
+        items = ", ".join(e.text for e in operands)
+        return f"{name}({f'[{items}]' if op.arity == 0 else items}, {out.text}, ieee)"
 
     def _call_forward(self, node: Value, *args: object) -> Expr:
         op = node._rule
@@ -475,25 +516,8 @@ class _Writer:
                     )
             return
         op = node._rule
-        operands = [self.read(p) for p in node.parents]
         out = Expr(self.name(node))
-        if op not in _KNOWN:
-            # A user's operation: the code calls its local derivatives by name, on floats.
-            local_name = self._bind_user(op, "_local", op.local)
-            args = (
-                f"[{', '.join(e.text for e in operands)}]"
-                if op.arity == 0
-                else ", ".join(e.text for e in operands)
-            )
-            ds = f"d{self.position[node]}"
-            self.emit(indent, f"{ds} = {local_name}({args}, {out.text}, ieee)", op.name, node)
-            local: Any = [Expr(f"{ds}[{i}]") for i in range(len(node.parents))]
-        elif op.arity == 0:
-            local = trace(lambda: op.local(operands, out, code_math))
-        elif op.arity == 1:
-            local = trace(lambda: op.local(operands[0], out, code_math, *node._ctx))
-        else:
-            local = trace(lambda: op.local(operands[0], operands[1], out, code_math))
+        local = self._local(node, indent)
         g = Expr(self.grad(node))
         if op.skips_zero and len(node.parents) > 2:
             # As the engine does: its local derivatives are finite when its value is,
