@@ -164,7 +164,7 @@ class _Template:
         if root not in inner or uses[root] != 1:
             return None
         piece = _piece(root, inner, uses, position)
-        return None if piece is None else cls(piece, _shape(piece, ids)[1])
+        return None if piece is None else cls(piece, _constants(piece, ids))
 
     def copy(
         self, root: Node, inner: set[Node], ids: dict[Node, int], uses: Counter[Node]
@@ -349,27 +349,8 @@ def _piece(
     return sorted(piece, key=position.__getitem__)
 
 
-def _shape(piece: list[Node], ids: dict[Node, int]) -> tuple[list[object], list[Node]]:
-    """Return what must match between pieces, and the constants this one reads.
-
-    ``ids`` numbers the inputs -1, -2, ...; the piece's own nodes are numbered
-    0, 1, ... here, and a constant is ("constant", j), the j-th this piece reads.
-    """
-    # The piece's numbers go into ids for this call only: copying ids would cost more.
-    ids.update(zip(piece, range(len(piece)), strict=True))
-    try:
-        reads: dict[Node, int] = {}
-        shape: list[object] = []
-        for node in piece:
-            parents = node._parents
-            refs: tuple[object, ...] = tuple(map(ids.get, parents))
-            if None in refs:
-                refs = tuple(
-                    ("constant", reads.setdefault(p, len(reads))) if r is None else r
-                    for p, r in zip(parents, refs, strict=True)
-                )
-            shape += (node._rule, node._ctx, refs)
-    finally:
-        for node in piece:
-            del ids[node]
-    return shape, list(reads)
+def _constants(piece: list[Node], ids: dict[Node, int]) -> list[Node]:
+    """Return the constants a piece reads (neither its own nodes nor inputs), once each."""
+    own = set(piece)
+    reads = chain.from_iterable(node._parents for node in piece)
+    return list(dict.fromkeys(p for p in reads if p not in own and p not in ids))
