@@ -94,11 +94,15 @@ def fit(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
-    backend = {False: None, True: "python", "python": "python", "numpy": "numpy"}.get(
-        compile if isinstance(compile, bool | str) else "?", "?"
-    )
-    if backend == "?":
+    backends: dict[bool | str, str | None] = {
+        False: None,
+        True: "python",
+        "python": "python",
+        "numpy": "numpy",
+    }
+    if not isinstance(compile, bool | str) or compile not in backends:
         raise ValueError(f"fit: compile must be False, True, 'python' or 'numpy', got {compile!r}")
+    backend = backends[compile]
     if backend and batch_size is not None:
         raise ValueError(
             f"fit: compile={compile!r} needs batch_size=None: the compiled code holds the data "

@@ -185,10 +185,12 @@ def compile(  # noqa: A001 - engine.compile is the contract
     writer = make(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
     if loops:
         uses = uses_of(order)
-        repeats = repeated_pieces(order, leaves, keep=watched, varies=writer.varies, uses=uses)
+        chains = sum_chains(order, keep=watched, min_terms=2, uses=uses, varies=writer.varies)
+        repeats = repeated_pieces(
+            order, leaves, keep=watched, varies=writer.varies, uses=uses, chains=chains
+        )
         fan_ins = {repeat.fan_in for repeat in repeats}
-        chains = sum_chains(order, keep=watched, uses=uses, varies=writer.varies)
-        writer.sums([c for c in chains if c[-1] not in fan_ins], uses)
+        writer.sums([c for c in chains if len(c) > 1 and c[-1] not in fan_ins], uses)
         writer.write(repeats)
     else:
         writer.write([])

@@ -73,7 +73,7 @@ def repeated_pieces(
     inputs: Sequence[Node],
     *,
     min_repeats: int = 4,
-    chains: bool = True,
+    chains: bool | Sequence[list[Node]] = True,
     keep: Collection[Node] = (),
     varies: set[Node] | None = None,
     uses: Counter[Node] | None = None,
@@ -92,24 +92,25 @@ def repeated_pieces(
     order in which the backward pass adds gradients up. Repeats are not nested, and
     fewer than ``min_repeats`` copies are not a repeat. The nodes in ``keep`` (ones
     the caller reads) are not hidden inside a chain. A caller that has them already
-    passes ``varies`` (``varying`` of the inputs) and ``uses`` (``uses_of``).
+    passes ``varies`` (``varying`` of the inputs), ``uses`` (``uses_of``) and, as
+    ``chains``, the chains ``sum_chains`` found (with ``min_terms=2``).
     """
     position = {node: i for i, node in enumerate(order)}
     ids = {node: -1 - i for i, node in enumerate(inputs)}
     inner = (varying(order, ids) if varies is None else varies).difference(ids)
     uses = uses_of(order) if uses is None else uses
+    if chains is True:
+        chains = sum_chains(order, keep=keep, min_terms=2, uses=uses, varies=inner)
+    tops = {links[-1]: links for links in chains or ()}
     taken: set[Node] = set()
     found = []
-    keep = set(keep)
     for fan_in in reversed(order):  # the outermost first
         if fan_in in taken:
             continue
         if fan_in._rule.arity == 0 and len(fan_in.parents) >= min_repeats:
             repeat = _repeat(fan_in, inner, ids, uses, position)
-        elif chains and fan_in._rule is ADD:
-            links = _chain(fan_in, uses, keep, inner)
-            taken.update(links)  # a part of a chain is tried with the whole chain only
-            repeat = _chain_repeat(links, inner, ids, uses, position, min_repeats)
+        elif fan_in in tops:
+            repeat = _chain_repeat(tops[fan_in], inner, ids, uses, position, min_repeats)
         else:
             continue
         if repeat is not None:

@@ -116,3 +116,73 @@ def test_compile_loss_refuses_an_unknown_loss_and_lists_the_known_ones() -> None
     X, y = _data("hinge", 4)
     with pytest.raises(ValueError, match="compile_loss: loss must be one of 'hinge'"):
         nn.compile_loss(nn.MLP(2, [4, 1]), X, y, loss="huber")
+
+
+def _close(a: float, b: float) -> bool:
+    # The array backend adds sums in another order than the engine: the last bits differ.
+    return abs(a - b) <= 1e-12 * max(1.0, abs(b)) or (math.isnan(a) and math.isnan(b))
+
+
+@pytest.mark.parametrize(("loss", "sizes", "activation"), CASES)
+def test_the_array_backend_gives_the_loss_grads_and_outputs_of_backward(
+    loss: str, sizes: list[int], activation: str
+) -> None:
+    X, y = _data(loss, 12)
+    model = nn.MLP(2, sizes, activation=activation, seed=2)
+    loss_fn = nn.compile_loss(model, X, y, loss=loss, alpha=1e-3, backend="numpy")
+    assert loss_fn.graph.backend == "numpy"
+    value = loss_fn()
+    compiled_grads = [p.grad for p in model.parameters()]
+
+    model.zero_grad()
+    outputs = [model(x) for x in X]
+    total = nn.losses.training_loss(outputs, y, model.parameters(), nn.losses.LOSSES[loss], 1e-3)
+    total.backward()
+    assert _close(value, total.data)
+    assert all(_close(a, p.grad) for a, p in zip(compiled_grads, model.parameters(), strict=True))
+    flat = [v for o in loss_fn.outputs for v in (o if isinstance(o, list) else [o])]
+    want = [v.data for o in outputs for v in (o if isinstance(o, list) else [o])]
+    assert all(_close(a, b) for a, b in zip(flat, want, strict=True))
+
+
+def test_fit_on_arrays_follows_the_engines_fit_step_by_step() -> None:
+    X, y = _data("hinge", 30)
+    runs = []
+    for compile_ in (False, "numpy"):
+        model = nn.MLP(2, [8, 8, 1], seed=4)
+        history = nn.fit(model, X, y, steps=8, compile=compile_, progress=False)
+        runs.append((history, list(model.state_dict().values())))
+    (plain, plain_params), (arrays, array_params) = runs
+    assert all(_close(a, b) for a, b in zip(arrays.loss, plain.loss, strict=True))
+    assert arrays.accuracy == plain.accuracy
+    assert all(_close(a, b) for a, b in zip(array_params, plain_params, strict=True))
+
+
+@pytest.mark.parametrize("compile_", [False, True, "numpy"])
+def test_numpy_arrays_train_as_the_same_lists_do(compile_: bool | str) -> None:
+    np = pytest.importorskip("numpy")
+    X, y = _data("hinge", 20)
+    histories = []
+    for data in ((X, y), (np.array(X), np.array(y))):
+        model = nn.MLP(2, [4, 1], seed=1)
+        histories.append(nn.fit(model, *data, steps=3, compile=compile_, progress=False))
+    assert histories[0] == histories[1]
+
+
+@pytest.mark.parametrize("compile_", ["jax", 1, None, "Python"])
+def test_fit_refuses_a_compile_it_does_not_know_and_names_the_choices(compile_: object) -> None:
+    X, y = _data("hinge", 4)
+    with pytest.raises(ValueError, match="compile must be False, True, 'python' or 'numpy'"):
+        nn.fit(nn.MLP(2, [4, 1]), X, y, compile=compile_, progress=False)  # type: ignore[arg-type]
+
+
+def test_compiling_to_arrays_refuses_mini_batches_too() -> None:
+    X, y = _data("hinge", 10)
+    with pytest.raises(ValueError, match="compile='numpy' needs batch_size=None"):
+        nn.fit(nn.MLP(2, [4, 1]), X, y, batch_size=4, compile="numpy", progress=False)
+
+
+def test_compile_loss_refuses_an_unknown_backend_and_names_the_two() -> None:
+    X, y = _data("hinge", 4)
+    with pytest.raises(ValueError, match="backend must be 'python' or 'numpy', got 'jax'"):
+        nn.compile_loss(nn.MLP(2, [4, 1]), X, y, backend="jax")
