@@ -8,13 +8,14 @@ Examples:
     True
 """
 
-from viz.explorer import explorer
+from viz.explorer import ExplorerPage, explorer
 from viz.graph import draw_dot
 from viz.notebook import register as _register_notebook
 from viz.output import GraphvizError, GraphvizNotFoundError, render, save_svg, to_svg
 from viz.plots import plot_decision_boundary, plot_history
 
 __all__ = [
+    "ExplorerPage",
     "GraphvizError",
     "GraphvizNotFoundError",
     "draw_dot",

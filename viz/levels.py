@@ -3,7 +3,7 @@
 - ``values``: a record per Value (name, data, grad) and a small node per operation;
 - ``neurons``: a neuron is one box, ``h = f(w·x + b)`` with its output's data and
   grad, its weights and bias folded in; a cluster per layer;
-- ``layers``: a layer is one box holding the seed's vectors a, h and delta.
+- ``layers``: a layer is one box holding its vectors a, h and delta.
 
 At the two coarser levels a Value that belongs to no neuron (the loss after the
 model) is one box with its operation written in it. Every level draws a batch as
@@ -15,6 +15,7 @@ from collections import deque
 
 from engine import Value
 from viz import numbers
+from viz.names import root_name
 from viz.picture import (
     Box,
     Options,
@@ -83,7 +84,7 @@ def values(structure: Structure, options: Options, index: dict[Value, int], limi
             _operation(
                 picture, node, name, structure, options, inline, cluster, index, shown, allowed
             )
-    # Each neuron's weights in order, then its bias, as the seed's W[j, :] and b[j] read.
+    # Each neuron's weights in order, then its bias, as W[j, :] and b[j] read.
     for neuron in structure.neurons:
         ids = [f"v{index[p]}" for p in neuron.parameters if p in shown]
         if len(ids) == len(neuron.parameters):
@@ -102,7 +103,7 @@ def neurons(structure: Structure, options: Options, index: dict[Value, int]) -> 
 
 
 def layers(structure: Structure, options: Options, index: dict[Value, int]) -> Picture:
-    """A box per layer with the seed's vectors a, h and delta; other Values as boxes."""
+    """A box per layer with its vectors a, h and delta; other Values as boxes."""
     return _model_level("layers", structure, options, index)
 
 
@@ -154,7 +155,10 @@ def _nearest(structure: Structure, limit: int) -> set[Value]:
 def _sample_cluster(picture: Picture, structure: Structure) -> None:
     batch = structure.batch
     if batch is not None:
-        label = f"sample {batch.sample} of {batch.count}: the same piece, × {batch.count} samples"
+        label = (
+            f"sample X[{batch.sample}] of {batch.count}: the same piece for each sample, "
+            f"× {batch.count} samples"
+        )
         picture.clusters[SAMPLE] = (label, "")
 
 
@@ -205,11 +209,12 @@ def _edge_marks(
 ) -> dict[str, str]:
     attrs: dict[str, str] = {}
     if mark:
-        attrs |= {"headlabel": mark, "labelfontsize": f"{options.font_size * 0.85:g}"}
+        # A label, not a headlabel: dot makes room for it, where a headlabel may cover a box.
+        attrs |= {"label": mark, "fontsize": f"{options.font_size * 0.85:g}"}
     batch = structure.batch
     if batch is not None and node is batch.fan_in and parent in batch.piece:
-        # An xlabel, not a label: an edge label would make dot space every rank for it.
-        attrs |= {"xlabel": f"× {batch.count} samples", "penwidth": "2.5"}
+        # A label, not an xlabel: dot makes room for a label, where an xlabel may cover a box.
+        attrs |= {"label": f"× {batch.count} samples", "penwidth": "2.5"}
     return attrs
 
 
@@ -246,7 +251,8 @@ def _neuron_box(
     head = f"<B>{html_label_text(title)}</B>&#160;= " if title else ""  # dot trims a plain space
     cells = [f"data {html_label_text(options.number(neuron.out.data))}"]
     if options.show_grad:
-        cells.append(grad_cell(name, neuron.out, options))
+        prefix = f"d{root_name(structure, options.names)}/dh "  # the neuron's output h
+        cells.append(grad_cell(name, neuron.out, options, prefix=prefix))
     # A layer's neurons stack along a rank: in LR one row keeps its column short, in TB
     # two rows keep its row narrow.
     title_cell = head + html_label_text(formula)
@@ -269,7 +275,8 @@ def _layer_box(
     name = f"layer{index}"
     n = layer.depth + 1
     activation = layer.neurons[0].activation
-    heads = ["j", f"a{n}", f"h{n}"] + ([f"δ{n}"] if options.show_grad else [])
+    delta = f"δ{n} = d{root_name(structure, options.names)}/da{n}"
+    heads = ["j", f"a{n}", f"h{n}"] + ([delta] if options.show_grad else [])
     rows = [[f"<B>{html_label_text(f'layer {n}: {len(layer.neurons)} × {activation}')}</B>"]]
     rows.append([f"<I>{html_label_text(h)}</I>" for h in heads])
     for neuron in layer.neurons:

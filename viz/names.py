@@ -14,6 +14,7 @@ import re
 from engine import Value
 from viz.structure import Structure
 
+_PLAIN_NAME = re.compile(r"^[\w\[\],.#']+$")
 _MODULE_PATH = re.compile(r"^(?:\w+\.)+\d+$|^(?:\w+\.)+[wb]$")
 
 
@@ -83,3 +84,13 @@ def _replaceable(node: Value, structure: Structure) -> bool:
     """
     label = node.label
     return not label or label == structure.names.get(node) or bool(_MODULE_PATH.match(label))
+
+
+def written(name: str) -> str:
+    """A name as it goes into ``dL/d<name>``: in parentheses when it holds an operator."""
+    return name if _PLAIN_NAME.match(name) else f"({name})"
+
+
+def root_name(structure: Structure, shown: dict[Value, str]) -> str:
+    """The name the root goes by in ``dL/dx``: its shown name, else ``L`` (the loss)."""
+    return written(shown.get(structure.root) or "L")

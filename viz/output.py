@@ -1,16 +1,23 @@
 """Pictures out of Graphviz: SVG text, and SVG, PNG or PDF files written atomically."""
 
 import os
-import tempfile
+import re
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
 from engine import Value
+
+# One atomic write for the project, shared with nn.save; viz.explorer and viz.plots import it
+# from here. It follows symbolic links: the file a link leads to is replaced, the link stays.
+from nn.files import write_atomically as write_atomically
 from viz.graph import draw_dot
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+MAX_MEGAPIXELS = 30
+"""The largest PNG ``render`` writes, in millions of pixels: about what image libraries open."""
 
 INSTALL_HINT = (
     "Graphviz's `dot` program is needed to render pictures and was not found on PATH. "
@@ -80,8 +87,9 @@ def save_svg(root: Value, path: str | os.PathLike[str], **options: Any) -> Path:
 def render(root: Value, path: str | os.PathLike[str], *, dpi: int = 150, **options: Any) -> Path:
     """Write ``root``'s graph to ``path`` as SVG, PNG or PDF, chosen by the extension.
 
-    ``dpi`` sets a PNG's resolution (150 suits slides); ``options`` are those of
-    [`draw_dot`][viz.draw_dot] (``theme``, ``font_size``, ``show_grad``, ...).
+    ``dpi`` sets a PNG's resolution (150 suits slides); a PNG of more than
+    ``MAX_MEGAPIXELS`` is refused with a ValueError that says how to get a smaller one.
+    ``options`` are those of [`draw_dot`][viz.draw_dot] (``theme``, ``font_size``, ...).
     """
     target = Path(os.fspath(path))
     fmt = FORMATS.get(target.suffix.lower())
@@ -91,21 +99,33 @@ def render(root: Value, path: str | os.PathLike[str], *, dpi: int = 150, **optio
         )
     if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 2400:
         raise ValueError(f"render: dpi must be an int from 10 to 2400, got {dpi!r}")
-    extra = {"dpi": str(dpi)} if fmt == "png" else {}
-    write_atomically(target, pipe(draw_dot(root, **options), fmt, **extra))
+    dot = draw_dot(root, **options)
+    extra = {}
+    if fmt == "png":
+        _check_pixels(dot, dpi)
+        extra = {"dpi": str(dpi)}
+    write_atomically(target, pipe(dot, fmt, **extra))
     return target
 
 
-def write_atomically(target: Path, data: bytes) -> None:
-    """Write ``data`` to ``target`` through a temporary file, so a failure leaves the old file."""
-    if not target.parent.is_dir():
-        raise FileNotFoundError(f"cannot write {str(target)!r}: its folder does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+def _check_pixels(dot: graphviz.Digraph, dpi: int) -> None:
+    """Refuse a PNG of more than ``MAX_MEGAPIXELS``, saying how to get a smaller picture."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        svg = pipe(dot, "svg").decode("utf-8")
+    except GraphvizError:
+        return  # the PNG's own run of dot reports it, as PNG
+
+    size = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', svg)
+    if size is None:
+        return
+    width, height = (round(float(v) / 72 * dpi) for v in size.groups())
+    megapixels = width * height / 1e6
+    if megapixels <= MAX_MEGAPIXELS:
+        return
+    fitting = max(10, int(dpi * (MAX_MEGAPIXELS / megapixels) ** 0.5))
+    raise ValueError(
+        f"render: the PNG would be {width} × {height} pixels at dpi={dpi} ({megapixels:.0f} "
+        f"megapixels), more than the {MAX_MEGAPIXELS} that image viewers and slides open. "
+        f'For a smaller picture: dpi={fitting}; or model= with detail="neurons" or '
+        '"layers"; or max_nodes=; or an .svg or .pdf path, which have no pixel size.'
+    )

@@ -19,13 +19,16 @@ def page_html(*, title: str, svg: str, data: dict[str, Any], theme: str, code: b
     """Return the self-contained explorer page.
 
     It holds the inline SVG, the steps as JSON (``data``), styles and scripts; ``theme``
-    ("light", "dark" or "transparent") colours the whole page, and ``code`` adds the
+    ("light", "dark" or "transparent") colours the whole page, "auto" follows the
+    reader's palette (the system's, or the embedding page's), and ``code`` adds the
     code panel, which reads ``data["code"]["lines"]`` and each step's ``own`` and
     ``feeding`` line numbers.
     """
     if not svg.startswith("<svg"):
         raise ValueError("page_html: svg must start at '<svg' (the XML prolog stripped)")
-    colours = style.theme(theme)
+    if theme == "auto":
+        data = {**data, "palette": _palette()}
+    colours = style.theme("light" if theme == "auto" else theme)
     # "transparent" is for pictures laid on a slide; a page of its own is light.
     background = style.theme("light").background if theme == "transparent" else colours.background
     css = _asset("explorer.css") + (_asset("code.css") if code else "")
@@ -33,7 +36,7 @@ def page_html(*, title: str, svg: str, data: dict[str, Any], theme: str, code: b
     return _PAGE.format(
         title=_html(title),
         css=css,
-        vars=_html(f"--bg: {background}; --fg: {colours.text}; --line: {colours.line};"),
+        vars=_html("; ".join(f"{k}: {v}" for k, v in _vars(colours, background).items())),
         scheme="dark" if _is_dark(background) else "light",
         with_code=' class="with-code"' if code else "",
         svg=svg,
@@ -41,6 +44,24 @@ def page_html(*, title: str, svg: str, data: dict[str, Any], theme: str, code: b
         data=_script_json(data),
         scripts="".join(f"<script>\n{_script_text(s)}</script>\n" for s in scripts),
     )
+
+
+def _vars(colours: style.Theme, background: str) -> dict[str, str]:
+    """The page's colours as CSS custom properties."""
+    return {"--bg": background, "--fg": colours.text, "--line": colours.line}
+
+
+def _palette() -> dict[str, Any]:
+    """For theme="auto": each palette's page colours, and the dark colour of each light one."""
+    light, dark = style.theme("light"), style.theme("dark")
+    pairs = [(light.background, dark.background), (light.text, dark.text),
+             (light.line, dark.line), (light.op_fill, dark.op_fill)]  # fmt: skip
+    pairs += [(light.fills[k], dark.fills[k]) for k in light.fills]
+    return {
+        "light": {"vars": _vars(light, light.background)},
+        "dark": {"vars": _vars(dark, dark.background)},
+        "map": {a.lower(): b for a, b in pairs},
+    }
 
 
 @cache
@@ -110,17 +131,31 @@ _PAGE = """<!DOCTYPE html>
     <button id="zoom-in" title="Zoom in (+)" aria-label="Zoom in">+</button>
     <button id="fit" title="Fit the whole graph (0)">Fit</button>
   </nav>
-  <span id="help">Drag or scroll to pan &#xB7; Ctrl+scroll or pinch to zoom &#xB7;
-    click a box to go to its step</span>
+  <nav id="view" aria-label="View">
+    <button id="toggle-text" title="Hide or show the text beside the graph (T)"
+      aria-pressed="false">Hide text</button>
+    <button id="present" title="Presentation mode: everything larger, for a projector (P)"
+      aria-pressed="false">Present</button>
+  </nav>
+  <details id="help"><summary>Help</summary>
+    <p>Drag or scroll to pan; Ctrl+scroll or pinch to zoom; click a box to go to its step.
+    Keys: &#x2190; &#x2192; Home End step, + &#x2212; 0 zoom, T text, P presentation.</p>
+    <p><b>dL/dx</b> is a total derivative: how the root L changes with x along every path
+    from x to L. <b>&#x2202;n/&#x2202;x</b> is a local one: how the one operation n changes
+    with its operand x. The chain rule: dL/dx = &#x3A3; dL/dn &#xB7; &#x2202;n/&#x2202;x,
+    a term per use of x. &#x3B4; = dL/da is a neuron&#x2019;s error signal.</p>
+  </details>
 </header>
-<section id="panel" aria-live="polite">
-  <p id="heading"></p>
-  <pre id="lines"></pre>
-  <p id="hint"></p>
-</section>
 <main{with_code}>
 <section id="graph" aria-label="The computation graph">{svg}</section>
-{code}</main>
+<aside id="side">
+<section id="panel" aria-live="polite">
+  <p id="heading"></p>
+  <div id="lines"></div>
+  <p id="hint"></p>
+</section>
+{code}</aside>
+</main>
 <script type="application/json" id="steps">{data}</script>
 {scripts}</body>
 </html>

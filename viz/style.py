@@ -12,7 +12,7 @@ KIND_NAMES = {
     "constant": "constant (an unlabelled leaf)",
     "intermediate": "intermediate result",
     "neuron": "neuron: h = f(w·x + b), weights folded in",
-    "layer": "layer: the seed's vectors a, h, δ",
+    "layer": "layer: its vectors a, h and δ",
 }
 
 

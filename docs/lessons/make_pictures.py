@@ -7,6 +7,7 @@ and 4), and ../images/mlp-neurons.svg (the README's picture of a model, by neuro
 """
 
 from pathlib import Path
+from typing import Any
 
 import nn
 import viz
@@ -25,8 +26,17 @@ def neuron() -> None:
     y = n.tanh()
     y.label = "y"
     y.backward()
-    viz.save_svg(y, HERE / "neuron.svg", legend=False)
-    viz.explorer(y, HERE / "neuron-explorer.html", title="Lesson 2: the neuron's backward pass")
+    both_palettes(y, "neuron", legend=False)
+    viz.explorer(
+        y, HERE / "neuron-explorer.html", title="Lesson 2: the neuron's backward pass",
+        theme="auto", focus=[y, x, w, b], rankdir="TB", legend=False,
+    )  # fmt: skip
+
+
+def both_palettes(root: Value, name: str, **options: Any) -> None:
+    """``name``.svg in the light theme and ``name``-dark.svg in the dark one, for the site."""
+    viz.save_svg(root, HERE / f"{name}.svg", **options)
+    viz.save_svg(root, HERE / f"{name}-dark.svg", theme="dark", **options)
 
 
 def reuse() -> None:
@@ -36,7 +46,12 @@ def reuse() -> None:
     y.label = "y"
     z = y + x
     z.label = "z"
-    viz.explorer(z, HERE / "reuse-explorer.html", title="Lesson 3: gradients add up")
+    # It opens at x's step, the sum of a term per use, with the whole graph in view: drawn
+    # top to bottom, it fits the lesson's frame at a legible size.
+    viz.explorer(
+        z, HERE / "reuse-explorer.html", title="Lesson 3: gradients add up", theme="auto",
+        focus=[x, z], rankdir="TB", legend=False,
+    )  # fmt: skip
 
 
 def error_signal() -> None:
@@ -47,10 +62,10 @@ def error_signal() -> None:
     L = (out - 1.0) ** 2
     L.label = "L"
     L.backward()
-    viz.save_svg(L, HERE / "error-signal-layers.svg", rankdir="TB", model=model, detail="layers")
+    both_palettes(L, "error-signal-layers", rankdir="TB", model=model, detail="layers")
     viz.explorer(
         L, HERE / "error-signal-explorer.html", model=model, detail="layers", rankdir="TB",
-        title="Lesson 4: the error signal, layer by layer",
+        title="Lesson 4: the error signal, layer by layer", theme="auto", focus=[L, out],
     )  # fmt: skip
 
 

@@ -59,9 +59,9 @@ def test_the_pass_gives_the_engines_gradients_and_its_terms_add_up(root: Value) 
         assert got == expected.data or (math.isnan(got) and math.isnan(expected.data))
         if node is not root:
             total = 0.0
-            for _, upstream, local, product in backward.terms[node]:
-                assert product == upstream * local or math.isnan(product)
-                total += product
+            for term in backward.terms[node]:
+                assert term.product == term.upstream * term.local or math.isnan(term.product)
+                total += term.product
             assert total == got or (math.isnan(total) and math.isnan(got))
 
 
@@ -112,9 +112,10 @@ def test_every_step_ends_in_the_engines_gradient_and_its_printed_arithmetic_hold
             assert float(last) == pytest.approx(expected.data, rel=1e-3, abs=1e-12)
         assert_arithmetic_holds(step["lines"])
         # The picture names every node the step speaks of.
-        for name in re.findall(r"[d∂]([^\s/·=]+)/[d∂]([^\s/·=]+)", " ".join(step["lines"])):
+        # A name with an operator is in parentheses; a use of an operand is marked ₍k₎.
+        for name in re.findall(r"[d∂]([^\s/·=₍]+)/[d∂]([^\s/·=₍]+)", " ".join(step["lines"])):
             for part in name:
-                assert part in shown, (part, step["lines"])
+                assert part.removeprefix("(").removesuffix(")") in shown, (part, step["lines"])
 
 
 def near(exact: Fraction, shown: str) -> bool:
@@ -147,9 +148,9 @@ def test_duplicate_labels_are_told_apart_in_the_picture_and_the_text(tmp_path: P
 
 
 def layer_rows(step: dict[str, Any]) -> list[str]:
-    """The printed delta of each neuron, from a layer step's rows "j  u · f' = delta"."""
-    rows = [line for line in step["lines"] if re.match(r"^\s+\d+\s+\S+ · \S+ [=≈] \S+$", line)]
-    return [row.split()[-1] for row in rows]
+    """The printed delta of each neuron, from the rows "u · f' = delta" of a layer's recursion."""
+    (table,) = [b for b in step["blocks"] if b.get("role") == "recursion"]
+    return [row["cells"][0].split()[-1] for row in table["rows"]]
 
 
 @needs_dot
@@ -232,7 +233,7 @@ def test_non_finite_numbers_reach_the_page_as_text(tmp_path: Path) -> None:
 
 def test_bad_arguments_leave_no_file(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="root must be a Value, got float"):
-        viz.explorer(1.0, tmp_path / "p.html")  # type: ignore[arg-type]
+        viz.explorer(1.0, tmp_path / "p.html")  # type: ignore[call-overload]
     with pytest.raises(FileNotFoundError, match="does not exist"):
         viz.explorer(Value(1.0), tmp_path / "missing" / "p.html")
     with pytest.raises(ValueError, match="detail must be one of"):
@@ -240,3 +241,25 @@ def test_bad_arguments_leave_no_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="model="):
         viz.explorer(Value(1.0) * 2, tmp_path / "p.html", detail="layers")
     assert list(tmp_path.iterdir()) == []
+
+
+@needs_dot
+def test_without_a_path_the_page_shows_inline_and_writes_no_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    shown = viz.explorer(neuron())
+    assert isinstance(shown, viz.ExplorerPage) and list(tmp_path.iterdir()) == []
+    frame = shown._repr_html_()
+    assert frame.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;') and "&lt;svg" in frame
+    assert html_unescaped_steps(frame) == page_data(shown.save(tmp_path / "p.html"))
+
+
+def html_unescaped_steps(frame: str) -> dict[str, Any]:
+    import html
+
+    page = html.unescape(frame.split('srcdoc="', 1)[1].split('" title=', 1)[0])
+    match = re.search(r'<script type="application/json" id="steps">(.*?)</script>', page, re.S)
+    assert match is not None
+    data: dict[str, Any] = json.loads(match.group(1))
+    return data

@@ -40,3 +40,51 @@ def test_a_neurons_weights_come_in_order_then_its_bias(rankdir: str) -> None:
     for j in range(4):
         expected = [f"W1[{j},{i}]" for i in range(3)] + [f"b1[{j}]"]
         assert reading_order(svg, rankdir, rf"(W1\[{j},\d\]|b1\[{j}\])") == expected
+
+
+Rect = tuple[float, float, float, float]
+
+
+def boxes_of(svg: str) -> tuple[list[Rect], list[tuple[str, Rect]]]:
+    """The nodes' rectangles and the edges' labels' rectangles (x0, y0, x1, y1) in an SVG."""
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    root = ET.fromstring(svg)
+    nodes: list[Rect] = []
+    labels: list[tuple[str, Rect]] = []
+    for g in root.iter("{http://www.w3.org/2000/svg}g"):
+        kind = g.get("class", "").split()
+        if "node" in kind:
+            points = [
+                tuple(map(float, p.split(",")))
+                for shape in g.findall("s:polygon", ns)
+                for p in (shape.get("points") or "").split()
+            ]
+            if points:
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                nodes.append((min(xs), min(ys), max(xs), max(ys)))
+        elif "edge" in kind:
+            for t in g.findall("s:text", ns):
+                size, x, y = (float(t.get(a) or 0) for a in ("font-size", "x", "y"))
+                width = 0.6 * size * len(t.text or "")  # Helvetica's average advance, about
+                x0 = {"start": x, "end": x - width}.get(t.get("text-anchor") or "", x - width / 2)
+                labels.append((t.text or "", (x0, y - 0.75 * size, x0 + width, y + 0.2 * size)))
+    return nodes, labels
+
+
+@pytest.mark.parametrize("detail", ["neurons", "layers", "values"])
+def test_no_edge_label_covers_a_box_in_the_moons_loss(detail: str) -> None:
+    import engine
+
+    X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
+    model = nn.MLP(2, [16, 16, 1], seed=1337)
+    params = model.parameters()
+    loss = nn.hinge_loss([model(x) for x in X], y) + 1e-4 * engine.dot(params, params)  # type: ignore[misc]
+    svg = viz.to_svg(loss, model=model, detail=detail)
+    nodes, labels = boxes_of(svg)
+    assert any(text == "× 100 samples" for text, _ in labels)
+    for text, (a0, b0, a1, b1) in labels:
+        for x0, y0, x1, y1 in nodes:
+            overlap = min(a1, x1) - max(a0, x0) > 0.5 and min(b1, y1) - max(b0, y0) > 0.5
+            assert not overlap, (text, (a0, b0, a1, b1), (x0, y0, x1, y1))

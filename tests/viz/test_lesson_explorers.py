@@ -11,7 +11,9 @@ def embedded() -> list[tuple[Path, str]]:
     return [
         (lesson, src)
         for lesson in sorted(LESSONS.glob("*.md"))
-        for src in re.findall(r'<iframe src="([^"]+)"', lesson.read_text(encoding="utf-8"))
+        for src in re.findall(
+            r'<iframe class="explorer" src="([^"]+)"', lesson.read_text(encoding="utf-8")
+        )
     ]
 
 

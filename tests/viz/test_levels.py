@@ -211,7 +211,7 @@ def test_neurons_level_prints_the_engines_data_and_grad_of_each_neurons_output(
     box = ids(net.root)
     for layer in net.outs:
         for o in layer:
-            cells = f"<TD>data {format(o.data, '.4f')}</TD><TD>grad {format(o.grad, '.4f')}</TD>"
+            cells = f"<TD>data {format(o.data, '.4f')}</TD><TD>dL/dh {format(o.grad, '.4f')}</TD>"
             assert cells in dot.boxes[box[o]]
 
 
@@ -287,7 +287,7 @@ def test_layers_level_shows_the_a_h_and_delta_of_the_seeds_layer_wise_algorithm(
     expected = seed_rows(net.model, list(spec.x), net.outs[-1])
     for l, rows in enumerate(expected):
         heads, shown = layer_rows(dot, f"layer{l}")
-        assert heads == ["j", f"a{l + 1}", f"h{l + 1}", f"δ{l + 1}"]
+        assert heads == ["j", f"a{l + 1}", f"h{l + 1}", f"δ{l + 1} = dL/da{l + 1}"]
         assert [[number(float(c)) if i else c for i, c in enumerate(r)] for r in shown] == rows
 
 
@@ -426,7 +426,7 @@ def test_the_default_picture_of_the_moons_loss_is_one_sample_in_at_most_60_boxes
     assert len(svg.encode()) <= 400_000
     text = svg_text(svg)
     assert "× 100 samples" in text
-    assert "sample 0 of 100" in text
+    assert "sample X[0] of 100" in text
 
 
 def test_sample_picks_the_sample_whose_inputs_are_shown(
@@ -434,7 +434,7 @@ def test_sample_picks_the_sample_whose_inputs_are_shown(
 ) -> None:
     loss, model, X = moons
     text = svg_text(viz.to_svg(loss, model=model, sample=7))
-    assert "sample 7 of 100" in text
+    assert "sample X[7] of 100" in text
     assert all(format(v, ".4f") in text for v in X[7])
     assert not any(format(v, ".4f") in text for v in X[0])
 
@@ -536,7 +536,7 @@ def test_a_non_commutative_operation_shows_its_sign_and_marks_each_operand(
     assert re.search(rf"label=<{re.escape(sign)}>", dot.boxes[target])
     marks = {t: a for (t, h), a in zip(dot.edges, dot.attrs, strict=True) if h == target}
     assert set(marks) == {box[p], box[q]}
-    assert "headlabel=a" in marks[box[p]] and "headlabel=b" in marks[box[q]]
+    assert "label=a" in marks[box[p]] and "label=b" in marks[box[q]]
 
 
 def test_a_hidden_constant_is_written_into_its_operation() -> None:
@@ -549,7 +549,7 @@ def test_a_hidden_constant_is_written_into_its_operation() -> None:
     assert box[constant] not in dot.boxes
     into = [(t, a) for (t, h), a in zip(dot.edges, dot.attrs, strict=True) if h.endswith("_op")]
     marks = [(t, (a.split() or [""])[0]) for t, a in into]  # an edge may carry no attributes
-    assert (box[root.parents[1]], "headlabel=b") in marks
+    assert (box[root.parents[1]], "label=b") in marks
 
 
 # Errors.

@@ -203,3 +203,22 @@ def test_viz_registers_an_svg_formatter_for_values_in_ipython() -> None:
     assert register()
     formatter = shell.display_formatter.formatters["image/svg+xml"]
     assert formatter.lookup_by_type(Value) is not None
+
+
+def test_a_png_past_30_megapixels_is_refused_with_how_to_get_a_smaller_one(
+    tmp_path: Path,
+) -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is missing")
+    x = Value(0.5, label="x")
+    for i in range(300):
+        x = (x * 1.01).tanh() if i % 2 else x + 0.1
+    target = tmp_path / "chain.png"
+    target.write_bytes(b"old")
+    with pytest.raises(ValueError, match=r"megapixels.*dpi=\d+.*detail=.*\.svg") as e:
+        viz.render(x, target, detail="values", max_nodes=1000, dpi=600)
+    assert "more than the 30" in str(e.value)
+    assert target.read_bytes() == b"old"
+    fitting = int(str(e.value).split("For a smaller picture: dpi=")[1].split(";")[0])
+    viz.render(x, target, detail="values", max_nodes=1000, dpi=fitting)
+    assert target.read_bytes().startswith(b"\x89PNG")

@@ -51,8 +51,9 @@ for (const a of svg.querySelectorAll("a")) {
 // browser draws it sharp at every zoom) and moved to (tx, ty) inside the viewport. Every
 // move is synchronous: when a handler returns, the graph is where it will stay.
 const NATURAL = naturalSize();
-const READABLE = readableScale();
 const MAX_SCALE = 4;
+const MIN_TEXT = 12; // px: the smallest text at the opening zoom, legible in a classroom
+const READABLE = readableScale();
 const STEP_ZOOM = 1.25;
 const PAD = 24; // px of slack around the graph when panning, and around the current box
 let scale = 1, tx = 0, ty = 0;
@@ -71,16 +72,19 @@ function naturalSize() {
 }
 
 function readableScale() {
-  // The zoom at which the graph's most common text is 12 px tall, never above natural size.
-  const counts = new Map();
+  // The zoom at which the graph's smallest text is MIN_TEXT px tall.
+  let smallest = Infinity;
   for (const t of svg.querySelectorAll("text[font-size]")) {
     const size = parseFloat(t.getAttribute("font-size"));
-    if (size > 0) counts.set(size, (counts.get(size) || 0) + 1);
+    if (size > 0 && size < smallest) smallest = size;
   }
-  let common = 14, most = 0;
-  for (const [size, n] of counts) if (n > most) { common = size; most = n; }
-  const ptToPx = NATURAL.w / ((svg.viewBox.baseVal && svg.viewBox.baseVal.width) || NATURAL.w);
-  return Math.min(1, 12 / (common * ptToPx));
+  if (!isFinite(smallest)) smallest = 14;
+  // The SVG's user units on screen at scale 1: its size over its viewBox, the smaller of the
+  // two ratios, as the browser fits the viewBox (Graphviz rounds the size, not the viewBox).
+  const box = svg.viewBox.baseVal;
+  const ptToPx = box && box.width && box.height
+    ? Math.min(NATURAL.w / box.width, NATURAL.h / box.height) : 1;
+  return Math.min(MAX_SCALE, MIN_TEXT / (smallest * ptToPx) * 1.0001);
 }
 
 function viewport() { return { w: view.clientWidth, h: view.clientHeight }; }
@@ -90,7 +94,7 @@ function fitScale() {
   return Math.min(1, (v.w - 2 * PAD) / NATURAL.w, (v.h - 2 * PAD) / NATURAL.h);
 }
 
-function minScale() { return Math.min(fitScale(), READABLE) / 2; }
+function minScale() { return Math.min(fitScale(), READABLE, 1) / 2; }
 
 function clampPan() {
   // A graph narrower than the viewport stays wholly inside it; a wider one keeps its
@@ -228,6 +232,132 @@ view.addEventListener("wheel", e => {
   }
 }, { passive: false });
 
+// -- the step's text: lines, then tables ----------------------------------------------------
+
+const panel = byId("panel");
+const holder = byId("lines");
+let selected = null; // { step, table, row, col }: a row of the recursion or a gradient's cell
+
+function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// A table block drawn with `chunk` columns per table: a wide matrix folds into blocks of
+// columns, each headed by its column numbers, so the text never scrolls sideways.
+function tables(block, chunk) {
+  const out = [];
+  const n = block.cols.length;
+  for (let start = 0; start < n || (n === 0 && start === 0); start += chunk) {
+    const table = element("table", block.role || "");
+    if (block.name) table.dataset.name = block.name;
+    const head = element("tr");
+    head.append(element("th", "", block.corner || ""));
+    block.cols.slice(start, start + chunk).forEach((c, i) => {
+      const th = element("th", "", c);
+      th.dataset.col = String(start + i);
+      head.append(th);
+    });
+    table.append(element("thead"), element("tbody"));
+    table.tHead.append(head);
+    block.rows.forEach((row, j) => {
+      const tr = element("tr");
+      tr.dataset.row = String(j);
+      tr.append(element("th", "", row.head));
+      row.cells.slice(start, start + chunk).forEach((c, i) => {
+        const td = element("td", "", c);
+        td.dataset.col = String(start + i);
+        tr.append(td);
+      });
+      table.tBodies[0].append(tr);
+    });
+    if (block.details) table.classList.add("details");
+    out.push(table);
+    if (n === 0) break;
+  }
+  return out;
+}
+
+function fits(figure) {
+  return [...figure.querySelectorAll("table")].every(t => t.offsetWidth <= figure.clientWidth);
+}
+
+function renderBlock(block, index) {
+  const figure = element("figure");
+  figure.dataset.block = String(index);
+  if (block.title) figure.append(element("figcaption", "", block.title));
+  if (block.kind === "text") {
+    figure.append(element("pre", "", block.lines.join("\n")));
+    return figure;
+  }
+  const body = element("div");
+  figure.append(body);
+  for (const note of block.notes || []) figure.append(element("p", "note", note));
+  figure.append(element("pre", "drill"));
+  figure.lastChild.hidden = true;
+  holder.append(figure);
+  // The most columns per table that fit the panel's width.
+  for (let chunk = Math.max(block.cols.length, 1); chunk >= 1; chunk--) {
+    body.replaceChildren(...tables(block, chunk));
+    if (fits(figure)) break;
+  }
+  return figure;
+}
+
+function renderPanel(step) {
+  holder.replaceChildren();
+  if ((step.lines || []).length) holder.append(element("pre", "", step.lines.join("\n")));
+  (step.blocks || []).forEach((block, i) => holder.append(renderBlock(block, i)));
+  panel.dataset.width = String(panel.clientWidth);
+  if (selected && selected.step === current) select(selected.table, selected.row, selected.col);
+  else selected = null;
+}
+
+// Row j of a layer's recursion: column j of the weights above and the whole delta above are
+// marked, and the sum over k is written out below the table.
+function select(tableIndex, row, col) {
+  const step = STEPS[current];
+  const block = (step.blocks || [])[tableIndex];
+  const figure = holder.querySelector(`figure[data-block="${tableIndex}"]`);
+  if (!block || !figure) return;
+  for (const el of holder.querySelectorAll(".selected, .marked")) el.classList.remove("selected", "marked");
+  const drill = figure.querySelector("pre.drill");
+  let text = null;
+  if (block.drill && block.drill[row]) {
+    for (const tr of figure.querySelectorAll(`tbody tr[data-row="${row}"]`)) tr.classList.add("selected");
+    const marks = block.highlight || {};
+    for (const td of holder.querySelectorAll(`table[data-name="${marks.column}"] td[data-col="${row}"]`)) {
+      td.classList.add("marked");
+    }
+    for (const td of holder.querySelectorAll(`table[data-name="${marks.all}"] td`)) td.classList.add("marked");
+    text = block.drill[row].join("\n");
+  } else if (block.details && block.details[row] && block.details[row][col] !== undefined) {
+    const td = figure.querySelector(`tbody tr[data-row="${row}"] td[data-col="${col}"]`);
+    if (td) td.classList.add("selected");
+    text = block.details[row][col];
+  }
+  drill.hidden = text === null;
+  drill.textContent = text || "";
+  selected = text === null ? null : { step: current, table: tableIndex, row, col };
+  document.body.dataset.selected = selected ? `${tableIndex}:${row}:${col}` : "";
+}
+
+holder.addEventListener("click", e => {
+  const cell = e.target instanceof Element && e.target.closest("tbody td, tbody th");
+  const figure = cell && cell.closest("figure");
+  if (!figure) return;
+  const row = Number(cell.parentElement.dataset.row);
+  const col = cell.dataset.col === undefined ? -1 : Number(cell.dataset.col);
+  select(Number(figure.dataset.block), row, col);
+});
+
+// The table of a step that a click on a layer box's delta cell selects: its recursion.
+function recursionTable(step) {
+  return (step.blocks || []).findIndex(b => b.role === "recursion" && b.drill);
+}
+
 // -- steps ----------------------------------------------------------------------------------
 
 function show(k) {
@@ -247,7 +377,8 @@ function show(k) {
   }
   byId("counter").textContent = "step " + current + " of " + LAST;
   byId("heading").textContent = step.heading;
-  byId("lines").textContent = (step.lines || []).join("\n");
+  renderPanel(step);
+  panel.scrollTop = 0;
   byId("hint").textContent = current === LAST
     ? "Every gradient is complete: the backward pass is done."
     : "Next (\u2192): " + STEPS[current + 1].heading;
@@ -255,20 +386,55 @@ function show(k) {
   byId("next").disabled = byId("last").disabled = current === LAST;
   document.body.dataset.step = String(current);
   document.body.dataset.node = step.id;
+  remember();
   reveal();
   // The code panel (and anything else) follows the step; dispatching is synchronous.
   document.dispatchEvent(new CustomEvent("explorer:step", { detail: { step, index: current } }));
 }
 
+// The step is kept in the address (#step=5), so a reload or a shared link opens at it.
+function remember() {
+  try { history.replaceState(null, "", "#step=" + current); } catch (e) { /* a sandboxed frame */ }
+}
+function remembered() {
+  const m = /^#step=(\d+)$/.exec(location.hash);
+  return m ? Number(m[1]) : null;
+}
+
 // A click on anything inside a box jumps to that box's step; the innermost box wins.
-// Cell links never navigate, whether or not they are inside a box.
+// Cell links never navigate, whether or not they are inside a box. A layer's delta cell
+// also selects its row of the recursion.
+const DELTA_CELL = /^a_(layer\d+)_d(\d+)_grad$/;
 view.addEventListener("click", e => {
-  if (e.target instanceof Element && e.target.closest("a")) e.preventDefault();
+  const link = e.target instanceof Element && e.target.closest("a");
+  if (link) e.preventDefault();
   if (dragged) { dragged = false; return; }
   for (let el = e.target; el && el !== view; el = el.parentNode) {
-    if (boxes.has(el) && el.classList.contains("clickable")) { show(boxes.get(el)); return; }
+    if (boxes.has(el) && el.classList.contains("clickable")) {
+      show(boxes.get(el));
+      const cell = link && link.parentNode && DELTA_CELL.exec(link.parentNode.id || "");
+      const table = cell ? recursionTable(STEPS[current]) : -1;
+      if (table >= 0) select(table, Number(cell[2]), -1);
+      return;
+    }
   }
 });
+
+// -- the text beside the graph, and the presentation mode -----------------------------------
+
+function toggleText() {
+  const hidden = document.body.classList.toggle("text-hidden");
+  byId("toggle-text").textContent = hidden ? "Show text" : "Hide text";
+  byId("toggle-text").setAttribute("aria-pressed", String(hidden));
+}
+
+const PRESENT_ZOOM = 1.5;
+function togglePresent() {
+  const on = document.body.classList.toggle("presenting");
+  byId("present").setAttribute("aria-pressed", String(on));
+  zoomBy(on ? PRESENT_ZOOM : 1 / PRESENT_ZOOM);
+  renderPanel(STEPS[current]);
+}
 
 byId("first").addEventListener("click", () => show(0));
 byId("prev").addEventListener("click", () => show(current - 1));
@@ -277,30 +443,95 @@ byId("last").addEventListener("click", () => show(LAST));
 byId("zoom-in").addEventListener("click", () => zoomBy(STEP_ZOOM));
 byId("zoom-out").addEventListener("click", () => zoomBy(1 / STEP_ZOOM));
 byId("fit").addEventListener("click", fit);
+byId("toggle-text").addEventListener("click", toggleText);
+byId("present").addEventListener("click", togglePresent);
 document.addEventListener("keydown", e => {
   if (e.ctrlKey || e.metaKey || e.altKey) return; // the browser's own zoom and shortcuts
   const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: LAST };
-  const zooms = { "+": () => zoomBy(STEP_ZOOM), "=": () => zoomBy(STEP_ZOOM),
-    "-": () => zoomBy(1 / STEP_ZOOM), "_": () => zoomBy(1 / STEP_ZOOM), "0": fit };
+  const keys = { "+": () => zoomBy(STEP_ZOOM), "=": () => zoomBy(STEP_ZOOM),
+    "-": () => zoomBy(1 / STEP_ZOOM), "_": () => zoomBy(1 / STEP_ZOOM), "0": fit,
+    t: toggleText, T: toggleText, p: togglePresent, P: togglePresent };
   if (e.key in moves) show(moves[e.key]);
-  else if (e.key in zooms) zooms[e.key]();
+  else if (e.key in keys) keys[e.key]();
   else return;
   e.preventDefault();
 });
 
-// When the window (or the code panel beside the graph) changes size, keep the graph in
-// reach and the current box in view.
+// When the window (or the panel beside the graph) changes size, keep the graph in reach and
+// the current box in view, and fold the tables anew to the panel's width.
 new ResizeObserver(() => { apply(); reveal(); }).observe(view);
+new ResizeObserver(() => {
+  if (panel.dataset.width !== String(panel.clientWidth)) renderPanel(STEPS[current]);
+}).observe(panel);
 
-// Start at the graph's width, but never smaller than readable (a large graph opens at a
-// scale one can read, not as a thumbnail) nor larger than natural; show(0) then pans to
-// the first box.
-{
+// -- the palette: light or dark, for theme="auto" ---------------------------------------------
+
+// With theme="auto" the page follows the reader's palette: the system's, or the one the page
+// that embeds it announces (the course site posts {chainrule: "palette", palette}).
+const PALETTE = DATA.palette;
+const painted = [];
+if (PALETTE) {
+  for (const el of svg.querySelectorAll("[fill], [stroke]")) {
+    painted.push([el, el.getAttribute("fill"), el.getAttribute("stroke")]);
+  }
+}
+function setPalette(name) {
+  if (!PALETTE || !PALETTE[name]) return;
+  const map = name === "dark" ? PALETTE.map : {};
+  const swap = c => (c && map[c.toLowerCase()]) || c;
+  for (const [el, fill, stroke] of painted) {
+    if (fill) el.setAttribute("fill", swap(fill));
+    if (stroke) el.setAttribute("stroke", swap(stroke));
+  }
+  const root = document.documentElement;
+  for (const [key, value] of Object.entries(PALETTE[name].vars)) root.style.setProperty(key, value);
+  root.dataset.scheme = name;
+  document.body.dataset.palette = name;
+}
+if (PALETTE) {
+  const system = matchMedia("(prefers-color-scheme: dark)");
+  let told = false;
+  setPalette(system.matches ? "dark" : "light");
+  system.addEventListener("change", () => { if (!told) setPalette(system.matches ? "dark" : "light"); });
+  window.addEventListener("message", e => {
+    if (e.data && e.data.chainrule === "palette") { told = true; setPalette(e.data.palette); }
+  });
+  if (window.parent !== window) window.parent.postMessage({ chainrule: "ready" }, "*");
+}
+
+// -- the opening view -----------------------------------------------------------------------
+
+// Open at a zoom whose smallest text is legible (MIN_TEXT px), or the whole graph when it
+// fits at that zoom; framed on the boxes the page was asked to focus on, else the first step.
+function frame(ids) {
   const v = viewport();
-  scale = Math.min(1, Math.max((v.w - 2 * PAD) / NATURAL.w, READABLE));
+  scale = Math.max(READABLE, Math.min(1, fitScale()));
   tx = (v.w - NATURAL.w * scale) / 2;
   ty = (v.h - NATURAL.h * scale) / 2;
   apply();
+  const bounds = () => {
+    const rects = ids.map(id => boxRect(byId(id))).filter(Boolean);
+    if (!rects.length) return null;
+    const left = Math.min(...rects.map(r => r.left)), right = Math.max(...rects.map(r => r.right));
+    const top = Math.min(...rects.map(r => r.top)), bottom = Math.max(...rects.map(r => r.bottom));
+    return { left, right, top, bottom, x: (left + right) / 2, y: (top + bottom) / 2 };
+  };
+  let b = bounds();
+  if (!b) return;
+  const room = Math.min((v.w - 2 * PAD) / (b.right - b.left), (v.h - 2 * PAD) / (b.bottom - b.top));
+  if (room < 1) {
+    zoomTo(Math.max(READABLE, scale * room), b.x, b.y);
+    b = bounds();
+  }
+  tx += v.w / 2 - b.x;
+  ty += v.h / 2 - b.y;
+  apply();
 }
+
 document.body.dataset.mode = DATA.mode || "nodes";
-show(0);
+{
+  const start = remembered() ?? DATA.start ?? 0;
+  const focus = DATA.focus && DATA.focus.length ? DATA.focus : [STEPS[Math.min(start, LAST)].id];
+  frame(focus);
+  show(start);
+}
