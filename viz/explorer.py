@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, overload
 
+import graphviz
+
 from engine import Value
 from nn import Module
 from viz import code_view, page, steps
@@ -104,20 +106,51 @@ def explorer(
     ``focus`` (Values) is what the page opens on: their boxes in view at a legible zoom,
     at the step of the first.
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"explorer: root must be a Value, got {type(root).__name__}")
     if not isinstance(title, str):
         raise TypeError(f"explorer: title must be a str, got {type(title).__name__}")
-    if theme not in THEMES:
-        raise ValueError(
-            f"explorer: theme must be one of {', '.join(map(repr, THEMES))}; got {theme!r}"
-        )
-    focused = _focus(focus)
     target = None
     if path is not None:
         target = Path(os.fspath(path))
         if not target.parent.is_dir():
             raise FileNotFoundError(f"explorer: the folder {str(target.parent)!r} does not exist")
+    dot, data = explorer_data(
+        root, model=model, detail=detail, sample=sample, number_format=number_format,
+        code=code, theme=theme, focus=focus, **draw_options,
+    )  # fmt: skip
+    svg = pipe(dot, "svg").decode("utf-8")
+    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
+    text = page.page_html(title=title, svg=svg, data=data, theme=theme, code=code)
+    if target is None:
+        return ExplorerPage(text, title, data["steps"])
+    write_atomically(target, text.encode("utf-8"))
+    return target
+
+
+def explorer_data(
+    root: Value,
+    *,
+    model: Module | None = None,
+    detail: str = "auto",
+    sample: int | None = None,
+    number_format: str = ".4f",
+    code: bool = False,
+    theme: str = "light",
+    focus: Value | Iterable[Value] = (),
+    **draw_options: Any,
+) -> tuple[graphviz.Digraph, dict[str, Any]]:
+    """The explorer's picture (DOT, not yet laid out) and its steps, options as ``explorer``'s.
+
+    The page is these two, the picture drawn by Graphviz: ``explorer`` runs ``dot`` for
+    it; the course site's playground, which has no ``dot``, draws the same DOT with
+    Graphviz compiled to WebAssembly.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"explorer: root must be a Value, got {type(root).__name__}")
+    if theme not in THEMES:
+        raise ValueError(
+            f"explorer: theme must be one of {', '.join(map(repr, THEMES))}; got {theme!r}"
+        )
+    focused = _focus(focus)
     legend = draw_options.pop("legend", True)
     draw_options.pop("show_grad", None)  # the page fills gradients in as the pass goes
     backward = steps.backward_pass(root)
@@ -126,9 +159,7 @@ def explorer(
         theme="light" if theme == "auto" else theme, cells=True, name_all=True,
         grads=backward.grads, **draw_options,
     )  # fmt: skip
-    rankdir = draw_options.get("rankdir", "LR")
-    svg = pipe(digraph(built, rankdir=rankdir, legend=legend), "svg").decode("utf-8")
-    svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
+    dot = digraph(built, rankdir=draw_options.get("rankdir", "LR"), legend=legend)
     walk = steps.steps(built, backward)
     boxes: dict[str, int] = {}
     for k, step in enumerate(walk):
@@ -146,11 +177,7 @@ def explorer(
         data |= {"focus": ids, "start": start}
     if code:
         data["code"] = code_view.code_data(root, walk)
-    text = page.page_html(title=title, svg=svg, data=data, theme=theme, code=code)
-    if target is None:
-        return ExplorerPage(text, title, walk)
-    write_atomically(target, text.encode("utf-8"))
-    return target
+    return dot, data
 
 
 def _focus(focus: Value | Iterable[Value]) -> list[Value]:
