@@ -5,8 +5,7 @@ import random
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-
-from tqdm import tqdm
+from typing import Any
 
 import engine
 from engine import Value
@@ -121,7 +120,13 @@ def fit(
     indices = list(range(len(X)))
     history = History()
     show = sys.stderr.isatty() if progress is None else bool(progress)
-    bar = tqdm(range(steps), desc="training", disable=not show, leave=False)
+    if show:
+        # Imported only to draw a bar: nn runs without tqdm where none is drawn (the browser).
+        from tqdm import tqdm
+
+        bar: Any = tqdm(range(steps), desc="training", leave=False)
+    else:
+        bar = range(steps)
     for _ in bar:
         if compiled is not None:
             optimizer.zero_grad()
@@ -138,7 +143,8 @@ def fit(
             schedule.step()
         history.loss.append(value)
         history.accuracy.append(right)
-        bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{right:.0%}")
+        if show:
+            bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{right:.0%}")
     return history
 
 

@@ -94,6 +94,26 @@ ensure_torch() {
     >"$VENV/pip-torch.log" 2>&1 || say "torch did not install (see $VENV/pip-torch.log); its tests will be skipped"
 }
 
+# The front end's packages (Pyodide and Graphviz in WebAssembly) for the course site's
+# playground, exactly as playground/package-lock.json pins them. Once: the stamp records
+# the lock file's hash, and npm runs again only when it changes.
+ensure_npm() {
+  local folder="$ROOT/playground" stamp="$ROOT/playground/node_modules/.chainrule-installed" want
+  want="$(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm || { say "npm is missing: install Node.js 20 or newer"; return 1; }
+  fi
+  say "installing the playground's npm packages (once)"
+  (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error) >&2 || {
+    say "npm ci failed in playground/"
+    return 1
+  }
+  echo "$want" >"$stamp"
+}
+
 setup_main() {
   local browser=0 torch=0
   for arg in "$@"; do
@@ -106,7 +126,12 @@ setup_main() {
     # The explorer's browser test drives Debian's Chromium through Playwright.
     apt_install chromium || say "Chromium could not be installed; the browser test will be skipped"
   fi
+  if [ "$browser" = 1 ] && ! fc-list 2>/dev/null | grep -qi "Liberation Sans"; then
+    # Arial's metric twin: Graphviz in WebAssembly (the playground) measures text as Arial.
+    apt_install fonts-liberation || say "fonts-liberation could not be installed"
+  fi
   ensure_packages "$VENV" dev || return 1
+  ensure_npm || return 1
   if [ "$torch" = 1 ]; then
     ensure_torch
   fi

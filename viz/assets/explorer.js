@@ -91,7 +91,7 @@ function viewport() { return { w: view.clientWidth, h: view.clientHeight }; }
 
 function fitScale() {
   const v = viewport();
-  return Math.min(1, (v.w - 2 * PAD) / NATURAL.w, (v.h - 2 * PAD) / NATURAL.h);
+  return Math.max(0.01, Math.min(1, (v.w - 2 * PAD) / NATURAL.w, (v.h - 2 * PAD) / NATURAL.h));
 }
 
 function minScale() { return Math.min(fitScale(), READABLE, 1) / 2; }
@@ -165,6 +165,7 @@ function boxRect(el) {
 
 // Pan (and zoom out, if the box is larger than the view) so the current box is in view.
 function reveal() {
+  if (!framed) return; // not laid out yet: open() frames the page when it is
   absorbScroll();
   const box = byId(STEPS[current].id);
   let r = boxRect(box);
@@ -459,7 +460,11 @@ document.addEventListener("keydown", e => {
 
 // When the window (or the panel beside the graph) changes size, keep the graph in reach and
 // the current box in view, and fold the tables anew to the panel's width.
-new ResizeObserver(() => { apply(); reveal(); }).observe(view);
+new ResizeObserver(() => {
+  if (!framed) { open(); return; } // a page first shown hidden (a closed frame) opens now
+  apply();
+  reveal();
+}).observe(view);
 new ResizeObserver(() => {
   if (panel.dataset.width !== String(panel.clientWidth)) renderPanel(STEPS[current]);
 }).observe(panel);
@@ -528,10 +533,18 @@ function frame(ids) {
   apply();
 }
 
-document.body.dataset.mode = DATA.mode || "nodes";
-{
-  const start = remembered() ?? DATA.start ?? 0;
-  const focus = DATA.focus && DATA.focus.length ? DATA.focus : [STEPS[Math.min(start, LAST)].id];
+// The opening view needs the graph's area: a page laid out with none (in a hidden frame)
+// opens when it gets one.
+let framed = false;
+function open() {
+  if (view.clientWidth < 2 * PAD || view.clientHeight < 2 * PAD) return;
+  framed = true;
+  const focus = DATA.focus && DATA.focus.length ? DATA.focus : [STEPS[current].id];
   frame(focus);
-  show(start);
+  reveal();
 }
+
+document.body.dataset.mode = DATA.mode || "nodes";
+current = Math.max(0, Math.min(LAST, remembered() ?? DATA.start ?? 0));
+open();
+show(current);
