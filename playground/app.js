@@ -3,7 +3,8 @@
 // page through textContent; pictures as images; explorer pages in sandboxed frames, so a
 // program (or a shared link) can never script this page.
 const $ = id => document.getElementById(id);
-const timings = (window.playgroundTimings = { ready: null, run: null, stepsPerSecond: null });
+const timings = (window.playgroundTimings = { ready: null, run: null, stepsPerSecond: null,
+  boundaries: 0 });
 window.playgroundState = () => state; // for tests and for the curious, in the console
 
 const EXAMPLES = {
@@ -82,6 +83,7 @@ function startWorker() {
     status(`Python ${version} is ready (started in ${(timings.ready / 1000).toFixed(1)} s).`);
     for (const id of ["run", "reset", "play", "step", "detail"]) $(id).disabled = false;
     setupTraining();
+    if (autorun) { autorun = false; run(); }
   }, error => status("Python could not start: " + error.message));
   return ready;
 }
@@ -242,8 +244,10 @@ $("share").addEventListener("click", async () => {
   try { await navigator.clipboard.writeText(link); status("The link is copied: it opens this code and this set-up."); }
   catch { status("The address now holds this code and set-up: copy it from the address bar."); }
 });
+let autorun = false; // a link may ask to run its code at once (&run=1)
 function restore() {
   const params = new URLSearchParams(location.hash.slice(1));
+  autorun = params.get("run") === "1";
   editor.value = params.has("code") ? decode(params.get("code")) : EXAMPLES.neuron;
   if (params.has("data")) $("dataset").value = params.get("data");
   if (params.has("layers")) $("layers").value = params.get("layers");
@@ -258,6 +262,7 @@ let state = null, selected = -1, playing = false; // -1: the first sample the lo
 async function train(command, args = {}) {
   const next = await call("train", { command, args });
   state = { ...state, ...next };
+  if (next.boundary) timings.boundaries++;
   if (next.detail) showDetail(next.detail);
   draw();
   return next;
