@@ -11,13 +11,21 @@ Examples:
 from viz.explorer import ExplorerPage, explorer
 from viz.graph import draw_dot
 from viz.notebook import register as _register_notebook
-from viz.output import GraphvizError, GraphvizNotFoundError, render, save_svg, to_svg
+from viz.output import (
+    GraphvizError,
+    GraphvizNotFoundError,
+    GraphvizTimeoutError,
+    render,
+    save_svg,
+    to_svg,
+)
 from viz.plots import plot_decision_boundary, plot_history
 
 __all__ = [
     "ExplorerPage",
     "GraphvizError",
     "GraphvizNotFoundError",
+    "GraphvizTimeoutError",
     "draw_dot",
     "explorer",
     "plot_decision_boundary",

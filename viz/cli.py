@@ -11,20 +11,23 @@ bad usage (the expression, a variable, an option) and 1 when the work itself fai
 """
 
 import argparse
-import math
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import engine
 from engine import Value
 from viz.expression import FUNCTIONS, ExpressionError, parse, parse_variable
 from viz.graph import RANKDIRS, draw_dot
+from viz.options import QUOTE_LENGTH, check_font_size, check_number_format
 from viz.output import FORMATS, GraphvizError, render
 from viz.style import THEMES
+from viz.text import shorten
+
+T = TypeVar("T")
 
 PROG = "python -m viz"
 """How ``python -m viz`` names itself in usage and help; its messages start ``viz:``."""
@@ -34,6 +37,8 @@ USAGE_ERROR = 2
 """The exit status for a bad expression, variable or option."""
 RUNTIME_ERROR = 1
 """The exit status when the work fails: Graphviz missing, a file that cannot be written."""
+PAGES = (".html", ".htm")
+"""The extensions ``--explorer`` accepts: the explorer is one HTML page."""
 
 
 def _examples(prog: str) -> str:
@@ -110,7 +115,10 @@ def _parsers(prog: str) -> tuple[argparse.ArgumentParser, argparse.ArgumentParse
         help=f"write the picture here; the extension picks the format ({', '.join(FORMATS)})",
     )
     graph.add_argument(
-        "--explorer", metavar="PAGE.html", help="write the backward-pass explorer page here"
+        "--explorer",
+        metavar="PAGE.html",
+        type=_page_path,
+        help="write the backward-pass explorer page here (.html or .htm)",
     )
     graph.add_argument(
         "--code",
@@ -127,14 +135,14 @@ def _parsers(prog: str) -> tuple[argparse.ArgumentParser, argparse.ArgumentParse
     graph.add_argument(
         "--format",
         metavar="SPEC",
-        type=_number_format,
+        type=_option(check_number_format),
         default=".4f",
         help="how numbers show, a float format spec (default: .4f)",
     )
     graph.add_argument(
         "--font-size",
         metavar="N",
-        type=_font_size,
+        type=_option(check_font_size, float),
         default=12.0,
         help="label size in points (default: 12)",
     )
@@ -186,11 +194,19 @@ def _parse_arguments(arguments: list[str], prog: str) -> argparse.Namespace:
     args.command = "graph"
     if args.code and not args.explorer:
         graph.error("--code needs --explorer PAGE.html: the code shows in the explorer page")
+    if args.output and args.explorer and args.output.resolve() == args.explorer.resolve():
+        graph.error(
+            f"-o and --explorer name the same file, {str(args.output)!r}: "
+            "the picture and the page each need a file of their own"
+        )
     return args
 
 
 def _usage_message(message: str, arguments: list[str], prog: str) -> str:
     """Argparse's complaint, made clearer for the usual slips, with where to read more."""
+    unrecognized = "unrecognized arguments: "
+    if message.startswith(unrecognized):  # argparse lists them all, as typed
+        message = unrecognized + shorten(message.removeprefix(unrecognized), QUOTE_LENGTH)
     if arguments[:1] != ["graph"]:
         return f"{message} (see {prog} --help)"
     if message.startswith("the following arguments are required: EXPR"):
@@ -245,7 +261,7 @@ def _graph(args: argparse.Namespace, program: str) -> int:
                 return _error(
                     program, f"the explorer is not available: {e}", RUNTIME_ERROR, written
                 )
-            target = args.explorer
+            target = str(args.explorer)
             explorer(root, args.explorer, code=args.code, **options)
             written.append(f"{target} (the backward-pass explorer)")
     except GraphvizError as e:  # dot missing, or failed: the message says which, on one line
@@ -283,8 +299,13 @@ def _print_stdout(text: str) -> bool:
 
 
 def _error(program: str, message: str, status: int, written: Sequence[str] = ()) -> int:
-    """Print ``{program}: error: message`` as one line on stderr and return ``status``."""
+    """Print ``{program}: error: message`` as one line on stderr and return ``status``.
+
+    In a usage error each quoted text (what was typed) is shortened to ``QUOTE_LENGTH``.
+    """
     line = " ".join(message.split())
+    if status == USAGE_ERROR:
+        line = _clip_quotes(line)
     if written:
         line += f" (already written: {', '.join(written)})"
     print(f"{program}: error: {line}", file=sys.stderr)
@@ -304,24 +325,42 @@ def _output_path(text: str) -> Path:
     return path
 
 
-def _number_format(text: str) -> str:
-    # Every number in the spec (width, precision) stays small, so no label is huge.
-    if len(text) > 20 or any(int(n) > 50 for n in re.findall(r"\d+", text)):
-        raise argparse.ArgumentTypeError(f"{text!r} is too wide; use something like .4f or .3g")
-    try:
-        format(1.5, text)
-    except (TypeError, ValueError):
+def _page_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in PAGES:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a float format spec; use something like .4f or .3g"
-        ) from None
-    return text
+            f"the file name {text!r} must end in {' or '.join(PAGES)}: the explorer is an HTML page"
+        )
+    return path
 
 
-def _font_size(text: str) -> float:
-    try:
-        size = float(text)
-    except ValueError:
-        size = math.nan
-    if not math.isfinite(size) or not 1 <= size <= 200:
-        raise argparse.ArgumentTypeError(f"must be a number of points from 1 to 200, got {text!r}")
-    return size
+def _option(
+    check: Callable[[object], T], read: Callable[[str], object] = str
+) -> Callable[[str], T]:
+    """The argparse type of an option: the text ``read``, then checked as Python's API checks it."""
+
+    def option(text: str) -> T:
+        try:
+            value = read(text)
+        except ValueError:
+            value = text  # the check refuses it in its own words, not read's "could not convert"
+        try:
+            return check(value)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(f"{e}, got {text!r}") from None
+
+    return option
+
+
+# Python's repr of a str, standing alone (an apostrophe in "dot's" neither opens nor closes one).
+_QUOTED = re.compile(r"""(?<!\w)(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")(?!\w)""")
+
+
+def _clip_quotes(message: str) -> str:
+    """``message`` with every quoted text shortened to ``QUOTE_LENGTH`` characters."""
+
+    def clip(quoted: re.Match[str]) -> str:
+        text = quoted[0]
+        return text[0] + shorten(text[1:-1], QUOTE_LENGTH) + text[0]
+
+    return _QUOTED.sub(clip, message)

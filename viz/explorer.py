@@ -22,6 +22,7 @@ from nn import Module
 from viz import code_view, page, steps
 from viz.graph import digraph, drawing
 from viz.output import pipe, write_atomically
+from viz.text import encodable
 
 BLANK = "?"
 """What a gradient cell shows before its step."""
@@ -108,6 +109,7 @@ def explorer(
     """
     if not isinstance(title, str):
         raise TypeError(f"explorer: title must be a str, got {type(title).__name__}")
+    title = encodable(title)  # "\udc80" for a lone surrogate, which UTF-8 cannot hold
     target = None
     if path is not None:
         target = Path(os.fspath(path))

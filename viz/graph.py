@@ -17,9 +17,10 @@ import engine
 from engine import Value
 from nn import Module
 from viz import levels, names, structure, style
+from viz.options import check_font_size, check_number_format, checked, quoted
 from viz.picture import Options, Picture
 from viz.style import KIND_NAMES, KINDS
-from viz.text import html_label_text
+from viz.text import html_label_text, tooltip_text
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DETAILS = ("auto", *levels.LEVELS)
@@ -74,7 +75,9 @@ def draw_dot(
     ``sample``'s piece. ``parameters`` are coloured apart from inputs;
     ``constants`` ("small", "hidden" into their operation, "boxes") sets how
     unlabelled leaves show; beyond ``max_nodes`` Values the farthest fold into
-    one note. ``theme`` is "light", "dark" or "transparent".
+    one note. ``theme`` is "light", "dark" or "transparent"; ``font_size`` is in
+    points, from 1 to 200. A label longer than ``viz.text.LABEL_LENGTH`` (80)
+    characters shows shortened in the middle with "…", in full (up to 1,000) in its tooltip.
     """
     built = drawing(
         root, rankdir, model=model, detail=detail, sample=sample, show_grad=show_grad,
@@ -110,21 +113,19 @@ def drawing(
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in RANKDIRS:
-        raise ValueError(f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+        raise ValueError(
+            f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}; got {quoted(rankdir)}"
+        )
     _choice("detail", detail, DETAILS)
     _choice("constants", constants, CONSTANTS)
-    try:
-        format(1.0, number_format)
-    except (TypeError, ValueError) as e:
-        raise ValueError(
-            f"draw_dot: number_format {number_format!r} is not a float format spec such as '.4f'"
-        ) from e
+    number_format = checked("draw_dot", "number_format", check_number_format, number_format)
+    font_size = checked("draw_dot", "font_size", check_font_size, font_size)
     if max_nodes is not None and (
         isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
     ):
-        raise ValueError(f"draw_dot: max_nodes must be None or an int >= 1, got {max_nodes!r}")
-    if isinstance(font_size, bool) or not isinstance(font_size, int | float) or font_size <= 0:
-        raise ValueError(f"draw_dot: font_size must be a positive number, got {font_size!r}")
+        raise ValueError(
+            f"draw_dot: max_nodes must be None or an int >= 1, got {quoted(max_nodes)}"
+        )
     if model is not None and not isinstance(model, Module):
         raise TypeError(f"draw_dot: model must be an nn.Module or None, got {type(model).__name__}")
     if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int)):
@@ -141,10 +142,10 @@ def drawing(
         number_format=number_format,
         show_grad=show_grad,
         colours=colours,
-        font_size=float(font_size),
+        font_size=font_size,
         constants=constants,
         names=shown,
-        tooltips=names.tooltips(found, shown),
+        tooltips={v: tooltip_text(t) for v, t in names.tooltips(found, shown).items()},
         rankdir=rankdir,
         cells=cells,
         grads=grads,
@@ -170,7 +171,7 @@ def _values(name: str, values: object) -> list[Value]:
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise ValueError(
-            f"draw_dot: {name} must be one of {', '.join(map(repr, allowed))}; got {value!r}"
+            f"draw_dot: {name} must be one of {', '.join(map(repr, allowed))}; got {quoted(value)}"
         )
 
 

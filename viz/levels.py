@@ -27,7 +27,7 @@ from viz.picture import (
     tooltip,
 )
 from viz.structure import Neuron, Structure
-from viz.text import html_label_text
+from viz.text import html_label_text, tooltip_text
 
 LEVELS = ("values", "neurons", "layers")
 SAMPLE = "sample"
@@ -194,13 +194,23 @@ def _operation(
         "margin": "0.05,0.02", "height": "0.3", "width": "0.3",
     }  # fmt: skip
     picture.add(Box(op_name, html_label_text(text), attrs, cluster))
+    folded: list[tuple[Value, str]] = []  # operands in the fold
     for parent, mark in zip(node.parents, marks, strict=True):
         if parent in inline:
             continue
         if parent not in allowed:
             continue  # another sample's piece
-        tail = f"v{index[parent]}" if parent in shown else "hidden"
+        if parent not in shown:
+            folded.append((parent, mark))
+            continue
+        tail = f"v{index[parent]}"
         picture.edge(tail, op_name, **_edge_marks(node, parent, mark, structure, options))
+    if folded:
+        # One edge from the fold for all the operands it holds: an edge per operand (8,000
+        # terms of a sum) makes the rank wider than Graphviz can lay out.
+        (parent, mark), *more = folded
+        edge = {} if more else _edge_marks(node, parent, mark, structure, options)
+        picture.edge("hidden", op_name, **edge)
     picture.edge(op_name, name)
 
 
@@ -259,7 +269,7 @@ def _neuron_box(
     rows = [[title_cell, *cells]] if options.rankdir in ("LR", "RL") else [[title_cell], cells]
     fill = options.colours.fills["neuron"]
     label = table(rows, fill, options.colours.line)
-    tip = f"{neuron.key}: {formula}, {len(neuron.weights)} weights"
+    tip = tooltip_text(f"{neuron.key}: {formula}, {len(neuron.weights)} weights")
     attrs = {"shape": "plain", "id": name, "class": "neuron", "tooltip": tip}
     cluster = f"layer{neuron.layer}" if neuron.layer >= 0 else _cluster_of(neuron.out, structure)
     picture.add(Box(name, label, attrs, cluster), "neuron")
@@ -287,7 +297,7 @@ def _layer_box(
         rows.append(row)
     label = table(rows, options.colours.fills["layer"], options.colours.line)
     tip = f"layer {n}: a{n} = W{n} h{n - 1} + b{n}, h{n} = {activation}(a{n}), δ{n} = dL/da{n}"
-    attrs = {"shape": "plain", "id": name, "class": "layer", "tooltip": tip}
+    attrs = {"shape": "plain", "id": name, "class": "layer", "tooltip": tooltip_text(tip)}
     picture.add(Box(name, label, attrs, _cluster_of(layer.neurons[0].out, structure)), "layer")
     for tail in dict.fromkeys(sources[x] for x in layer.inputs if x in sources):
         picture.edge(tail, name, penwidth="2")

@@ -1,4 +1,4 @@
-"""Names as the seed writes them: ``W1[3,0]``, ``b1[3]``, ``x[0]``, ``a1[3]``, ``h1[3]``.
+r"""Names as the seed writes them: ``W1[3,0]``, ``b1[3]``, ``x[0]``, ``a1[3]``, ``h1[3]``.
 
 A linear neuron (the output layer of an MLP) is one node, its output ``h = a``; it
 goes by ``h``.
@@ -7,12 +7,16 @@ Layers count from 1, the first hidden layer, as in the seed (``nn.backprop``'s
 lists count from 0: its ``delta[0]`` is the seed's delta^1). ``W1[j,i]`` is the
 weight of neuron j on input i. A picture shows these short names and keeps the
 model's full name (``layers.0.neurons.3.w.0``) for a tooltip.
+
+A label shows shortened past ``viz.text.LABEL_LENGTH`` characters, its full text
+going to the tooltip, and a lone surrogate, which UTF-8 cannot hold, as ``\udc80``.
 """
 
 import re
 
 from engine import Value
 from viz.structure import Structure
+from viz.text import LABEL_LENGTH, encodable, shorten
 
 _PLAIN_NAME = re.compile(r"^[\w\[\],.#']+$")
 _MODULE_PATH = re.compile(r"^(?:\w+\.)+\d+$|^(?:\w+\.)+[wb]$")
@@ -43,8 +47,9 @@ def display_names(structure: Structure, *, name_all: bool = False) -> dict[Value
 
     With ``name_all`` an unlabelled root is ``L`` (the seed's loss) and the other
     unlabelled computed nodes are ``n1, n2, ...`` in topological order, so a text
-    can speak of any node the picture shows. Names that occur twice are told
-    apart: ``x``, ``x#2``, ``x#3``.
+    can speak of any node the picture shows. A name longer than ``LABEL_LENGTH``
+    is shortened (``shorten``), and then names that occur twice are told apart:
+    ``x``, ``x#2``, ``x#3``.
     """
     seed = seed_names(structure)
     names: dict[Value, str] = {}
@@ -59,17 +64,19 @@ def display_names(structure: Structure, *, name_all: bool = False) -> dict[Value
             name = f"n{unnamed}"
         if not name:
             continue
+        name = encodable(shorten(name, LABEL_LENGTH))  # before the count: shortened may meet
         count = seen[name] = seen.get(name, 0) + 1
         names[node] = name if count == 1 else f"{name}#{count}"
     return names
 
 
 def tooltips(structure: Structure, shown: dict[Value, str]) -> dict[Value, str]:
-    """Return, per node, the names the picture does not show: the seed's, the model's full one."""
+    """Return, per node, what its box does not show: a long label in full, other names."""
     seed = seed_names(structure)
     tips = {}
     for node in structure.order:
-        others = [seed.get(node, ""), structure.names.get(node, "")]
+        full = node.label if len(node.label) > LABEL_LENGTH and node in shown else ""
+        others = [full, seed.get(node, ""), structure.names.get(node, "")]
         others = [n for n in dict.fromkeys(others) if n and n != shown.get(node)]
         if others:
             tips[node] = ", ".join(others)

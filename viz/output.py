@@ -1,7 +1,12 @@
-"""Pictures out of Graphviz: SVG text, and SVG, PNG or PDF files written atomically."""
+"""Pictures out of Graphviz: SVG text, and SVG, PNG or PDF files written atomically.
 
+Graphviz's ``dot`` runs for at most ``DOT_TIMEOUT`` seconds per picture.
+"""
+
+import math
 import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +18,16 @@ from engine import Value
 # from here. It follows symbolic links: the file a link leads to is replaced, the link stays.
 from nn.files import write_atomically as write_atomically
 from viz.graph import draw_dot
+from viz.options import check_dpi, checked, quoted
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
+
+DOT_TIMEOUT: float | None = 60.0
+"""How long Graphviz's ``dot`` may take to lay out one picture, in seconds (None: no limit).
+
+Set it (``viz.output.DOT_TIMEOUT = 300``) before drawing a picture that takes longer;
+``dot`` is stopped when the time is up, with a ``GraphvizTimeoutError`` saying what to draw.
+"""
 
 MAX_MEGAPIXELS = 30
 """The largest PNG ``render`` writes, in millions of pixels: about what image libraries open."""
@@ -35,23 +48,62 @@ class GraphvizNotFoundError(GraphvizError):
     """Graphviz's ``dot`` program is missing; the message says how to install it."""
 
 
+class GraphvizTimeoutError(GraphvizError):
+    """``dot`` took longer than ``DOT_TIMEOUT`` and was stopped; the message says what to draw."""
+
+
 def pipe(dot: graphviz.Digraph, fmt: str, **graph_attrs: str) -> bytes:
     """Run ``dot`` on a digraph and return the picture's bytes in ``fmt`` (svg, png, pdf).
 
     Raises:
         GraphvizNotFoundError: ``dot`` is not installed.
+        GraphvizTimeoutError: ``dot`` took longer than ``DOT_TIMEOUT`` seconds.
         GraphvizError: ``dot`` ran and failed; the message holds its error output.
     """
     if graph_attrs:
         dot = dot.copy()
         dot.attr("graph", **graph_attrs)
+    timeout = _timeout()
+    # subprocess, not Digraph.pipe: the graphviz package (0.21) takes no timeout, and it
+    # writes the DOT text line by line, so a dot that fails early is a BrokenPipeError.
+    command = ["dot", "-Kdot", f"-T{fmt}"]
+    source = dot.source.encode("utf-8")
     try:
-        data: bytes = dot.pipe(format=fmt, quiet=True)
-    except graphviz.ExecutableNotFound as e:
+        done = subprocess.run(command, input=source, capture_output=True, timeout=timeout)
+    except FileNotFoundError as e:
         raise GraphvizNotFoundError(INSTALL_HINT) from e
-    except graphviz.CalledProcessError as e:
-        raise GraphvizError(_failure_message(fmt, e.returncode, e.stderr)) from e
+    except OSError as e:  # found but not runnable: not a file the caller writes
+        raise GraphvizError(f"Graphviz's dot could not be run: {e}") from e
+    except subprocess.TimeoutExpired as e:
+        raise GraphvizTimeoutError(_timeout_message(fmt, e.timeout)) from None
+    if done.returncode != 0:
+        failed = graphviz.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
+        raise GraphvizError(_failure_message(fmt, done.returncode, done.stderr)) from failed
+    data: bytes = done.stdout
     return data
+
+
+def _timeout() -> float | None:
+    timeout = DOT_TIMEOUT
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ValueError(
+            f"viz.output.DOT_TIMEOUT must be a positive number of seconds or None, "
+            f"got {quoted(timeout)}"
+        )
+    return timeout
+
+
+def _timeout_message(fmt: str, timeout: float) -> str:
+    return (
+        f"Graphviz's dot took longer than {timeout:g} s to lay out the picture as {fmt} and "
+        'was stopped. Draw less: a smaller max_nodes=, or model= with detail="neurons" or '
+        f'"layers"; or give dot more time: viz.output.DOT_TIMEOUT = {2 * timeout:g}.'
+    )
 
 
 def _failure_message(fmt: str, status: int, stderr: bytes | str | None) -> str:
@@ -95,10 +147,9 @@ def render(root: Value, path: str | os.PathLike[str], *, dpi: int = 150, **optio
     fmt = FORMATS.get(target.suffix.lower())
     if fmt is None:
         raise ValueError(
-            f"render: the extension of {str(target)!r} must be one of {', '.join(FORMATS)}"
+            f"render: the extension of {quoted(str(target))} must be one of {', '.join(FORMATS)}"
         )
-    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 10 <= dpi <= 2400:
-        raise ValueError(f"render: dpi must be an int from 10 to 2400, got {dpi!r}")
+    dpi = checked("render", "dpi", check_dpi, dpi)
     dot = draw_dot(root, **options)
     extra = {}
     if fmt == "png":
@@ -112,6 +163,8 @@ def _check_pixels(dot: graphviz.Digraph, dpi: int) -> None:
     """Refuse a PNG of more than ``MAX_MEGAPIXELS``, saying how to get a smaller picture."""
     try:
         svg = pipe(dot, "svg").decode("utf-8")
+    except GraphvizTimeoutError:
+        raise  # a second run would only wait as long again
     except GraphvizError:
         return  # the PNG's own run of dot reports it, as PNG
 

@@ -148,14 +148,20 @@ def test_a_dot_failure_says_what_dot_said_and_leaves_the_old_file(
     assert [p.name for p in tmp_path.iterdir()] == [name]
 
 
+def fake_dot(folder: Path, monkeypatch: pytest.MonkeyPatch, script: str) -> None:
+    """Put a ``dot`` that runs the shell ``script`` first on PATH."""
+    dot = folder / "dot"
+    dot.write_text(f"#!/bin/sh\n{script}\n")
+    dot.chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+
+
 def test_a_dot_failure_is_a_graphviz_error_with_dots_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_pipe(self: graphviz.Digraph, *args: object, **kwargs: object) -> bytes:
-        stderr = b"Error: something \xff went wrong\n  \n"
-        raise graphviz.CalledProcessError(1, ["dot", "-Tsvg"], output=b"", stderr=stderr)
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", failing_pipe)
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    fake_dot(bin_, monkeypatch, r"printf 'Error: something \377 went wrong\n  \n' >&2; exit 1")
     old = tmp_path / "graph.svg"
     old.write_bytes(b"old picture")
     for call in (lambda: viz.to_svg(Value(1.0)), lambda: viz.save_svg(Value(1.0), old)):
@@ -165,16 +171,13 @@ def test_a_dot_failure_is_a_graphviz_error_with_dots_message(
         said = "dot said:\nError: something \ufffd went wrong\nThe DOT text"
         assert f"as svg (it exited with status 1). {said}" in str(info.value)
     assert old.read_bytes() == b"old picture"
-    assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "graph.svg"]
 
 
 def test_a_dot_that_says_nothing_still_gives_a_clear_error(
-    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def killed(self: graphviz.Digraph, *args: object, **kwargs: object) -> bytes:
-        raise graphviz.CalledProcessError(-9, ["dot", "-Tpng"], output=b"", stderr=None)
-
-    monkeypatch.setattr(graphviz.Digraph, "pipe", killed)
+    fake_dot(tmp_path, monkeypatch, "kill -9 $$")
     said = r"as png \(it was killed by signal 9\)\. dot printed no error message"
     with pytest.raises(viz.GraphvizError, match=said):
         viz.output.pipe(graphviz.Digraph(), "png")
