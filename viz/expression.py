@@ -334,7 +334,7 @@ class _Builder:
                 usage = FUNCTIONS[node.id].usage(node.id)
                 raise self.fail(f"the function {node.id!r} must be called", node, usage)
             if node.id not in self.leaves:
-                raise self.fail(f"unknown name {node.id!r}", node, self.names())
+                raise self.fail(f"unknown name {_clip(node.id)!r}", node, self.names())
             return []
         if isinstance(node, ast.Call):
             return self.call_operands(node)
@@ -347,7 +347,7 @@ class _Builder:
 
     def names(self) -> str:
         """List the variables and functions an expression may use, for a hint."""
-        variables = ", ".join(sorted(self.leaves)) or "none given"
+        variables = _clip(", ".join(sorted(self.leaves))) or "none given"
         return f"variables: {variables}; functions: {', '.join(FUNCTIONS)}"
 
     def call_operands(self, node: ast.Call) -> list[ast.expr]:
