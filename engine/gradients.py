@@ -14,7 +14,8 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     built from the same local derivatives as the float pass, so they can be
     differentiated again: ``grad(grad(y, [x], create_graph=True)[0], [x])`` is
     the second derivative. An input that ``output`` does not depend on gets
-    ``Value(0.0)``.
+    ``Value(0.0)``. Inside ``no_grad()``, ``create_graph=True`` is a ``RuntimeError``:
+    it could record nothing.
 
     Examples:
         >>> x = Value(3.0)
@@ -31,10 +32,18 @@ def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) 
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    flags = mode.state.get()
     if not create_graph:
-        check = bool(mode.state.get() & mode.ANOMALY)
-        floats = gradients(output, check=check)
+        floats = gradients(output, check=bool(flags & mode.ANOMALY))
         return [Value(floats.get(x, 0.0)) for x in inputs]
+    if flags & mode.NO_GRAD:
+        # Its steps would record nothing: the results would be leaves, and a second grad
+        # of them 0.0 instead of the second derivative. PyTorch refuses too.
+        raise RuntimeError(
+            "grad: create_graph=True inside no_grad() cannot build the gradients' graph, "
+            "so they could not be differentiated again; call it outside the no_grad block, "
+            "or inside `with engine.enable_grad():`"
+        )
     # The same pass on Values: each step g * d is a node (its operations check themselves
     # under detect_anomaly), so the gradients can be differentiated again.
     values = gradients(output, value_math, Value(1.0))

@@ -27,11 +27,15 @@ Examples:
 """
 
 import keyword
+import numbers
+import pickle
 import re
+import reprlib
 from collections.abc import Callable, Iterable, Sequence
+from types import FunctionType
 from typing import Any
 
-from engine import ops
+from engine import ieee, ops
 from engine.value import Value, _node, as_value
 
 ARITIES = {1: "local(x, out, m)", 2: "local(a, b, out, m)", 0: "local(xs, out, m)"}
@@ -51,9 +55,49 @@ def operation(
 
     ``forward`` computes the result from floats: ``forward(x)``, ``forward(a, b)``,
     or ``forward(xs)`` for ``arity=0`` (n-ary). ``local`` gives one local derivative
-    per operand (see ``ARITIES`` and the module's docstring). The function
-    returned takes Values or numbers (a list of them when n-ary).
+    per operand (see ``ARITIES`` and the module's docstring): real numbers on the
+    backward pass, where it gets floats; Values or numbers under ``create_graph``,
+    where it gets Values. The function returned takes Values or numbers (a list of
+    them when n-ary). Its nodes pickle when ``forward`` and ``local`` are functions
+    pickle can find by name (defined with ``def`` at the top of a module).
     """
+    return _maker(_define(name, forward, local, arity))
+
+
+_Definition = tuple[str, Callable[..., float], Callable[..., Sequence[Any]], int]
+"""What ``engine.operation`` was called with: name, forward, local and arity."""
+
+
+class _Defined(ops.Op):
+    """An operation of the user's: an ``Op`` that keeps what it was defined from, to pickle."""
+
+    __slots__ = ("definition",)
+
+    def __init__(self, definition: _Definition) -> None:
+        name, forward, local, arity = definition
+        super().__init__(
+            name, arity, _checked_forward(name, forward), _checked_local(name, local, arity)
+        )
+        self.definition = definition
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the operation as its definition, its functions by name (as pickle does)."""
+        name, forward, local, _ = self.definition
+        for role, function in (("forward", forward), ("local", local)):
+            where = getattr(function, "__qualname__", "")
+            if isinstance(function, FunctionType) and "<" in where:
+                raise pickle.PicklingError(
+                    f"operation {name!r} cannot be pickled: its {role} is {where}, a lambda "
+                    "or a function defined inside another, which pickle cannot find by name; "
+                    "define forward and local with def at the top of a module"
+                )
+        return _define, self.definition
+
+
+def _define(
+    name: str, forward: Callable[..., float], local: Callable[..., Sequence[Any]], arity: int
+) -> ops.Op:
+    """Check a definition and return its operation (``operation`` and unpickling call this)."""
     if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
         raise ValueError(
             f"operation: name must be a Python identifier such as 'log1p', got {name!r}"
@@ -67,8 +111,7 @@ def operation(
         raise TypeError(f"operation {name!r}: {which} must be a function")
     if isinstance(arity, bool) or arity not in ARITIES:
         raise ValueError(f"operation {name!r}: arity must be 1, 2 or 0 (n-ary), got {arity!r}")
-    op = ops.Op(name, arity, _checked_forward(name, forward), _checked_local(name, local, arity))
-    return _maker(op)
+    return _Defined((name, forward, local, arity))
 
 
 def _checked_forward(name: str, forward: Callable[..., float]) -> Callable[..., float]:
@@ -96,7 +139,23 @@ def _checked_local(
                 f"operation {name!r}: local must return one derivative per operand "
                 f"({wanted}, as a tuple or list), got {got}; it is called as {ARITIES[arity]}"
             )
-        return derivatives
+        # On the backward pass (m is engine.ieee) a derivative is a number, which goes
+        # into .grad; under create_graph (m is engine.value_math) it may be a Value too.
+        on_floats = args[-1] is ieee
+        for i, d in enumerate(derivatives):
+            if (
+                isinstance(d, bool)
+                or not isinstance(d, numbers.Real | Value)
+                or (on_floats and isinstance(d, Value))
+            ):
+                wanted_type = "a real number" if on_floats else "a Value or a real number"
+                given = "floats" if on_floats else "Values (create_graph)"
+                raise TypeError(
+                    f"operation {name!r}: local must return {wanted_type} for each operand, "
+                    f"got {reprlib.repr(d)} ({type(d).__name__}) for operand {i}; it was "
+                    f"given {given}"
+                )
+        return [float(d) for d in derivatives] if on_floats else derivatives
 
     return checked
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numbers
-from typing import NoReturn, Union
+from typing import Any, NoReturn, Union
 
-from engine import ieee, mode, ops
+from engine import edits, ieee, mode, ops
 from engine.backward import add_into_grad, local_derivatives
+from engine.graph import topological_order
 from engine.ops import Op
 
 Operand = Union["Value", float, int]
@@ -28,26 +29,68 @@ class Value:
         (10.0, 7.0)
     """
 
-    __slots__ = ("_ctx", "_g", "_parents", "_rule", "data", "grad", "label")
-
-    data: float
-    """The number this node holds."""
-    grad: float
-    """d(root)/d(this node), summed over every ``backward()`` since it was last reset."""
-    label: str
-    """A name for pictures and ``repr``; "" when none was given."""
+    # The numbers live in slots behind properties: the engine reads and writes the slots
+    # (``_data``, ``_grad``) directly, and the properties check what a user assigns.
+    __slots__ = ("_ctx", "_data", "_g", "_grad", "_label", "_parents", "_rule", "_stamp")
 
     def __init__(self, data: float | int | numbers.Real, label: str = "") -> None:
-        number = data if type(data) is float else _as_float(data, "data")
-        if type(label) is not str:
-            raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
-        self.data = number
-        self.grad = 0.0
+        self._data = data if type(data) is float else _as_float(data, "data")
+        self._label = label if type(label) is str else _as_label(label)
+        self._grad = 0.0
         self._g = 0.0
-        self.label = label
         self._parents: tuple[Value, ...] = ()
         self._rule = ops.LEAF
         self._ctx: tuple[float, ...] = ()
+        self._stamp = edits.count
+
+    # -- the numbers and the name: each assignment checked --------------------------
+
+    @property
+    def data(self) -> float:
+        """The number this node holds.
+
+        Assigning it takes a real number (a ``TypeError`` otherwise). A graph built
+        from this Value before the edit can no longer run its backward pass (a
+        ``RuntimeError`` names the node): its local derivatives would read the new
+        number. Update parameters after ``backward()``, then build the next graph.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, number: float) -> None:
+        self._data = number if type(number) is float else _as_float(number, "data")
+        edits.note(self)
+
+    @property
+    def grad(self) -> float:
+        """d(root)/d(this node), summed over every ``backward()`` since it was last reset.
+
+        Assigning it takes a real number, stored as a float: ``v.grad = 0.0`` resets it.
+        ``None`` (which PyTorch allows) and anything else are a ``TypeError`` at once,
+        so a later backward pass always has a number to add to.
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, number: float) -> None:
+        if type(number) is float:
+            self._grad = number
+        elif number is None:
+            raise TypeError(
+                "Value: grad must be a real number, got None: write v.grad = 0.0 to reset it "
+                "(backward() adds to it)"
+            )
+        else:
+            self._grad = _as_float(number, "grad")
+
+    @property
+    def label(self) -> str:
+        """A name for pictures and ``repr``; "" when none was given. Assigning it takes a str."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        self._label = _as_label(label)
 
     # -- what the node is: read-only, as the operation that made it set it -----------
 
@@ -106,14 +149,14 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self._grad!r}{label})"
 
     def item(self) -> float:
         """Return the data as a Python float, as ``torch.Tensor.item`` does."""
-        return self.data
+        return self._data
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec) if spec else repr(self)
+        return format(self._data, spec) if spec else repr(self)
 
     # -- no silent wrong gradient: what would quietly leave the graph raises -----------
     # A float made from a Value drops out of the graph, so math.exp(x) * x would give
@@ -170,19 +213,19 @@ class Value:
     # Ordering reads the data and gives a bool.
     def __lt__(self, other: Operand) -> bool:
         number = _data_of(other)
-        return NotImplemented if number is None else self.data < number
+        return NotImplemented if number is None else self._data < number
 
     def __le__(self, other: Operand) -> bool:
         number = _data_of(other)
-        return NotImplemented if number is None else self.data <= number
+        return NotImplemented if number is None else self._data <= number
 
     def __gt__(self, other: Operand) -> bool:
         number = _data_of(other)
-        return NotImplemented if number is None else self.data > number
+        return NotImplemented if number is None else self._data > number
 
     def __ge__(self, other: Operand) -> bool:
         number = _data_of(other)
-        return NotImplemented if number is None else self.data >= number
+        return NotImplemented if number is None else self._data >= number
 
     # -- arithmetic: each operator once, with its reflected form --------------------
 
@@ -287,8 +330,41 @@ class Value:
 
         One pass in reverse topological order; ``self.grad`` gains 1.0. Gradients
         accumulate, so call ``zero_grad()`` (or set ``.grad = 0.0``) between steps.
+        No ``.grad`` changes unless the whole pass succeeds.
+
+        The local derivatives read the numbers the nodes hold now, so a ``.data``
+        edited between building the graph and this call (``y = x * x; x.data = 5.0;
+        y.backward()``) is a ``RuntimeError`` naming the node, as in PyTorch. Editing
+        parameters after ``backward()`` and then building a new graph, as every
+        training loop does, is what the engine expects.
         """
         add_into_grad(self, check=bool(mode.state.get() & mode.ANOMALY))
+
+    # -- pickling: a graph as a flat list, so that no depth is too deep -------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle the data, grad and label, and for a node the graph it was computed from.
+
+        A leaf pickles alone. A node pickles its graph as a list in topological order,
+        each node as its operation and its operands' places, so the unpickled node can
+        still ``backward()``, however deep its graph. Leaves keep their identity within
+        one pickle (parameters pickled beside a loss are the loss's own); inner nodes
+        come back once for each node pickled.
+        """
+        if not self._parents:
+            return _leaf, (self._data, self._grad, self._label)
+        order = topological_order(self)
+        place = {node: i for i, node in enumerate(order)}
+        graph: list[Value | tuple[Any, ...]] = [
+            node
+            if not node._parents
+            else (
+                *(node._rule, node._ctx, tuple(place[p] for p in node._parents)),
+                *(node._data, node._grad, node._label, edits.culprit(node) is not None),
+            )
+            for node in order
+        ]
+        return _graph, (graph,)
 
 
 # -- making nodes: the hot path -------------------------------------------------------
@@ -301,10 +377,11 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...
     # Its fields set here, not through Value(data), which checks the number again: 5%
     # of the moons step.
     out: Value = _new(Value)
-    out.data = data
-    out.grad = 0.0
+    out._data = data
+    out._grad = 0.0
     out._g = 0.0
-    out.label = ""
+    out._label = ""
+    out._stamp = edits.count  # when it was made, for the backward pass (engine.edits)
     flags = mode.state.get()
     if flags:
         if flags & mode.ANOMALY:
@@ -322,7 +399,7 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...
 
 def _unary(op: Op, x: Value, ctx: tuple[float, ...] = ()) -> Value:
     # Most operations have no parameters, and a plain call is cheaper than unpacking ().
-    return _node(op, (x,), op.forward(x.data, *ctx) if ctx else op.forward(x.data), ctx)
+    return _node(op, (x,), op.forward(x._data, *ctx) if ctx else op.forward(x._data), ctx)
 
 
 def _binary(op: Op, a: Operand, b: Operand) -> Value:
@@ -330,12 +407,37 @@ def _binary(op: Op, a: Operand, b: Operand) -> Value:
     y = b if type(b) is Value else _constant(b)
     if x is None or y is None:
         return NotImplemented  # type: ignore[no-any-return]  # Python then raises TypeError
-    return _node(op, (x, y), op.forward(x.data, y.data), ())
+    return _node(op, (x, y), op.forward(x._data, y._data), ())
 
 
 def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     """Make the node of an n-ary operation (``engine.sum``, ``dot``, ``logsumexp``)."""
-    return _node(op, parents, op.forward([p.data for p in parents]), ())
+    return _node(op, parents, op.forward([p._data for p in parents]), ())
+
+
+def _leaf(data: float, grad: float, label: str) -> Value:
+    """Unpickle a leaf."""
+    leaf = Value(data, label)
+    leaf._grad = grad
+    return leaf
+
+
+def _graph(records: list[Value | tuple[Any, ...]]) -> Value:
+    """Unpickle a node and its graph, from ``Value.__reduce__``'s list; return the node."""
+    nodes: list[Value] = []
+    for record in records:
+        if isinstance(record, Value):
+            nodes.append(record)
+            continue
+        op, ctx, places, data, grad, label, edited = record
+        node = _new(Value)
+        node._data, node._grad, node._g, node._label = data, grad, 0.0, label
+        node._parents = tuple(nodes[i] for i in places)
+        node._rule, node._ctx, node._stamp = op, ctx, edits.count
+        if edited:  # an operand's number had changed since: its backward pass still refuses
+            edits.note(node)
+        nodes.append(node)
+    return nodes[-1]
 
 
 # -- turning operands into numbers and Values -----------------------------------------
@@ -376,8 +478,14 @@ def _as_float(x: object, name: str) -> float:
     return number
 
 
+def _as_label(label: object) -> str:
+    if type(label) is not str:
+        raise TypeError(f"Value: label must be a str, got {type(label).__name__}")
+    return label
+
+
 def _data_of(x: object) -> float | None:
-    return x.data if type(x) is Value else _number(x)
+    return x._data if type(x) is Value else _number(x)
 
 
 # -- the messages of the traps above --------------------------------------------------

@@ -35,7 +35,25 @@ def div(a: Array, b: Array) -> Array:
 
 def pow(x: Array, y: Array) -> Array:  # noqa: A001 - the name the table's rules call
     """Return ``x ** y`` as C99's ``pow`` does, as ``engine.ieee.pow``."""
-    return np.power(x, y)
+    out = np.power(x, y)
+    # numpy's loop, handed one exponent for a whole row (a float, a broadcast array, a
+    # column against a matrix), takes the exponent 0.5 as a square root: -0.0 at -0.0 and
+    # nan at -inf, where C99's pow gives +0.0 and +inf. Its other shortcuts (-1, 0, 1 and
+    # 2: 1/x, 1, x and x*x) agree with pow.
+    half: Array
+    if isinstance(y, float):  # a constant exponent, x ** c: one test, no pass over an array
+        if y != 0.5:
+            return out
+        half = True
+    else:
+        half = np.equal(y, 0.5)
+        if not half.any():
+            return out
+    # In place: a new array of a large batch costs more than the square root itself.
+    out = np.asarray(out)  # two numbers give a numpy scalar, which cannot be written
+    np.add(out, 0.0, out=out, where=half)  # -0.0 + 0.0 is +0.0; any other number stays
+    np.copyto(out, inf, where=np.logical_and(half, np.equal(x, -inf)))
+    return out
 
 
 def exp(x: Array) -> Array:

@@ -16,9 +16,10 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from engine import ieee, ops
+from engine import edits, ieee, ops
 from engine.codegen.repeats import (
     Repeat,
     chain_terms,
@@ -152,6 +153,9 @@ def compile(  # noqa: A001 - engine.compile is the contract
     conditional expressions, right for any input. But the code follows the graph,
     not the program that built it: a Python ``if`` on ``.data`` made while the
     graph was recorded is not recorded, so keep such choices inside operations.
+    A constant computed before one of its operands' ``.data`` was edited is refused
+    (``RuntimeError``), as ``backward()`` refuses it. An operation of your own
+    (``engine.operation``) is called in the code as ``ops.<its name>``.
 
     With ``loops`` (the default), an n-ary node whose operands are copies of one
     piece of graph (the same model on each sample) runs that piece as a loop.
@@ -183,6 +187,11 @@ def compile(  # noqa: A001 - engine.compile is the contract
             raise ValueError(f"compile: watch[{i}] is not a node of output's graph")
     make = _writer_for(backend)
     writer = make(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
+    for node in order:
+        # The code holds the numbers of the nodes that do not vary: one whose operand was
+        # edited since it was made would put two points in it (see engine.edits).
+        if node.parents and node not in writer.varies:
+            edits.check(node, "compile")
     if loops:
         uses = uses_of(order)
         chains = sum_chains(order, keep=watched, min_terms=2, uses=uses, varies=writer.varies)
@@ -365,6 +374,9 @@ class _Writer:
             self.emit(0, text)
         for text in self.HEADER:
             self.emit(0, text)
+        if any(node._parents and node._rule not in _KNOWN for node in self.order):
+            self.emit(0, "")
+            self.emit(0, "ops.<name> is an operation of your own (engine.operation).")
         for text in ('"""', "", "", "def forward_backward(values):"):
             self.emit(0, text)
         self.emit(1, '"""Return the output, its gradient by each input, the watched values."""')
@@ -493,13 +505,20 @@ class _Writer:
         return call(self.bind(op.forward.__name__.lstrip("_"), op.forward), *args)
 
     def _bind_user(self, op: ops.Op, suffix: str, thing: object) -> str:
-        """Bind a user's operation (engine.operation) into the code by its name."""
-        name = f"{op.name}{suffix}"
-        k = 1
-        while self.namespace.get(name, thing) is not thing:  # two operations of one name
+        """Bind a user's operation (engine.operation) into the code as ``ops.<its name>``.
+
+        Its name is the user's, so it gets a namespace of its own: as a plain name,
+        an operation called ``float`` or ``v3`` would hide Python's ``float`` or the
+        code's own variable.
+        """
+        space = self.namespace.setdefault("ops", SimpleNamespace())
+        name, k = f"{op.name}{suffix}", 1
+        # Taken: another operation of the same name, or an attribute every namespace has.
+        while getattr(space, name, thing) is not thing:
             k += 1
             name = f"{op.name}_{k}{suffix}"
-        return self.bind(name, thing)
+        setattr(space, name, thing)
+        return f"ops.{name}"
 
     def _backward(self, node: Value, indent: int, assigned: set[Value]) -> None:
         top = self.chain_top.get(node)
@@ -617,7 +636,12 @@ class _Writer:
             loop = f"for {packed} in reversed(saved{tag}):" if saved else f"for _ in saved{tag}:"
             root = g
         else:
-            local = self.bind(f"d_{repeat.fan_in._rule.name}", repeat.fan_in._rule.local)
+            rule = repeat.fan_in._rule
+            local = (
+                self.bind(f"d_{rule.name}", rule.local)
+                if rule in _KNOWN
+                else self._bind_user(rule, "_local", rule.local)
+            )
             comment = f"dv{tag}/d(each copy's root)"
             self.emit(1, f"d{tag} = {local}(roots{tag}, v{tag}, ieee)", comment, repeat.fan_in)
             loop = (

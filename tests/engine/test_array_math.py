@@ -6,13 +6,15 @@ give, for every element, what :mod:`engine.ieee` gives for that float: the same 
 differ where numpy's exp, log, tanh, sin, cos or pow round otherwise than the C library.
 """
 
+import itertools
 import math
+import struct
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from engine import ieee, ops
@@ -122,6 +124,39 @@ def test_each_unary_function_is_ieees_element_by_element(name: str, xs: list[flo
     assert agrees(float(function(xs[0])), want[0], ulps), (xs[0], function(xs[0]), want[0])
 
 
+# Every special point, each with every other for div and pow: the cases a random draw
+# may miss, all of them on every run.
+GRID = [*SPECIAL, -2.0, -3.0, 1 / 3, -1.5, 1023.0, 1024.0, 1075.0, -1075.0, 2.0**53 - 1.0]
+BINARY: dict[str, tuple[Callable[..., Any], Callable[..., float], int]] = {
+    "div": (array_math.div, ieee.div, 0),
+    "pow": (array_math.pow, ieee.pow, ULPS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_each_unary_function_on_the_grid_of_special_points_is_ieees(name: str) -> None:
+    function, namesake, ulps = UNARY[name]
+    want = [namesake(x) for x in GRID]
+    assert_elementwise(function(np.array(GRID)), want, ulps, [(x,) for x in GRID])
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_div_and_pow_on_the_grid_of_special_points_are_ieees(name: str) -> None:
+    function, namesake, ulps = BINARY[name]
+    pairs = list(itertools.product(GRID, GRID))
+    a, b = (np.array(column) for column in zip(*pairs, strict=True))
+    assert_elementwise(function(a, b), [namesake(x, y) for x, y in pairs], ulps, pairs)
+    column = np.array(GRID)
+    for c in GRID:
+        # One operand the same in every sample: a float, or an array of one repeated
+        # number (numpy's loops take shortcuts for those).
+        for same in (c, np.broadcast_to(c, column.shape)):
+            want = [namesake(x, c) for x in GRID]
+            assert_elementwise(function(column, same), want, ulps, [(x, c) for x in GRID])
+            want = [namesake(c, y) for y in GRID]
+            assert_elementwise(function(same, column), want, ulps, [(c, y) for y in GRID])
+
+
 @examples(0.3)
 @given(
     xs=ROWS,
@@ -139,16 +174,102 @@ def test_softplus_with_its_parameters_is_ieees(
 PAIRS = st.lists(st.tuples(FLOATS, EXPONENTS), min_size=1, max_size=24)
 
 
+# Found by the thorough profile (issue 28): numpy's pow with one exponent, 0.5, for the
+# whole array is its square root, -0.0 at -0.0 and nan at -inf.
+@example(pairs=[(0.0, 0.5), (-0.0, 0.0)])
+@example(pairs=[(-inf, 0.5), (-0.0, 1.0), (inf, 0.5), (nan, 0.5), (-1.0, 0.5)])
 @examples(0.75)
 @given(pairs=PAIRS)
 def test_pow_is_c99s_pow_as_ieee_gives_it(pairs: list[tuple[float, float]]) -> None:
     xs, ys = (np.array(column) for column in zip(*pairs, strict=True))
     want = [ieee.pow(x, y) for x, y in pairs]
     assert_elementwise(array_math.pow(xs, ys), want, ULPS, pairs)
-    # A constant exponent (x ** 2) or a constant base (2 ** x), as the code writes them.
+    # A constant exponent (x ** 2) or a constant base (2 ** x), as the code writes them;
+    # and the exponent as an array of one repeated number, as a float per sample reads.
     x0, y0 = pairs[0]
-    assert_elementwise(array_math.pow(xs, y0), [ieee.pow(x, y0) for x, _ in pairs], ULPS, pairs)
+    want_y0 = [ieee.pow(x, y0) for x, _ in pairs]
+    assert_elementwise(array_math.pow(xs, y0), want_y0, ULPS, pairs)
+    assert_elementwise(array_math.pow(xs, np.broadcast_to(y0, xs.shape)), want_y0, ULPS, pairs)
     assert_elementwise(array_math.pow(x0, ys), [ieee.pow(x0, y) for _, y in pairs], ULPS, pairs)
+
+
+# C99's pow (Annex F.9.4.4), case by case: (x, y, the pow(x, y) the standard gives).
+# numpy takes shortcuts for an exponent that is one number for a whole row (-1, 0, 0.5, 1
+# and 2), so those exponents meet every special base.
+C99_POW = [
+    # pow(+-0, y): +-inf for an odd integer y < 0, +inf for any other y < 0, -inf included,
+    *[(0.0, -1.0, inf), (-0.0, -1.0, -inf), (-0.0, -3.0, -inf), (0.0, -3.0, inf)],
+    *[(0.0, -2.0, inf), (-0.0, -2.0, inf), (-0.0, -0.5, inf), (-0.0, -1e300, inf)],
+    *[(0.0, -inf, inf), (-0.0, -inf, inf)],
+    # +-0 for an odd integer y > 0, +0 for any other y > 0, inf included.
+    *[(0.0, 1.0, 0.0), (-0.0, 1.0, -0.0), (-0.0, 3.0, -0.0), (0.0, 3.0, 0.0)],
+    *[(-0.0, 2.0, 0.0), (-0.0, 0.5, 0.0), (0.0, 0.5, 0.0), (-0.0, 1 / 3, 0.0)],
+    *[(-0.0, 1e300, 0.0), (-0.0, inf, 0.0), (0.0, inf, 0.0)],
+    # pow(-1, +-inf) is 1; pow(1, y) is 1 for every y, nan too; pow(x, +-0) is 1 for every
+    # x, nan too.
+    *[(-1.0, inf, 1.0), (-1.0, -inf, 1.0), (1.0, nan, 1.0), (1.0, inf, 1.0), (1.0, -inf, 1.0)],
+    *[(1.0, -0.5, 1.0), (1.0, 0.5, 1.0), (nan, 0.0, 1.0), (nan, -0.0, 1.0), (inf, 0.0, 1.0)],
+    *[(-inf, -0.0, 1.0), (-0.0, 0.0, 1.0), (0.0, -0.0, 1.0), (-2.0, 0.0, 1.0)],
+    # A finite x < 0 to a finite non-integer y is nan ...
+    *[(-8.0, 1 / 3, nan), (-1.0, 0.5, nan), (-2.0, -0.5, nan), (-5e-324, 0.5, nan)],
+    *[(-1e300, 2.5, nan), (-0.5, 1.5, nan)],
+    # ... and to an integer y, signed by y's parity, down to -0.0 and out to -inf.
+    *[(-2.0, 3.0, -8.0), (-2.0, 2.0, 4.0), (-2.0, -1.0, -0.5), (-0.5, -2.0, 4.0)],
+    *[(-10.0, 401.0, -inf), (-10.0, 400.0, inf), (-10.0, -401.0, -0.0), (-10.0, -400.0, 0.0)],
+    *[(-1e-300, 3.0, -0.0), (-1e-200, 2.0, 0.0), (-1e200, 2.0, inf), (-1e300, 3.0, -inf)],
+    *[(-1.0, 1e300, 1.0), (-1.0, 2.0**53 - 1.0, -1.0), (-1.0, -1.0, -1.0), (-2.0, 1.0, -2.0)],
+    # pow(x, -inf): +inf for |x| < 1, +0 for |x| > 1; pow(x, +inf): the other way round.
+    *[(0.5, -inf, inf), (-0.5, -inf, inf), (5e-324, -inf, inf), (0.9999999999999999, -inf, inf)],
+    *[(2.0, -inf, 0.0), (-2.0, -inf, 0.0), (1.0000000000000002, -inf, 0.0), (1e300, -inf, 0.0)],
+    *[(0.5, inf, 0.0), (-0.5, inf, 0.0), (-5e-324, inf, 0.0), (0.9999999999999999, inf, 0.0)],
+    *[(2.0, inf, inf), (-2.0, inf, inf), (-1.0000000000000002, inf, inf), (1e300, inf, inf)],
+    # pow(-inf, y): -0 for an odd integer y < 0, +0 for any other y < 0; -inf for an odd
+    # integer y > 0, +inf for any other y > 0.
+    *[(-inf, -1.0, -0.0), (-inf, -3.0, -0.0), (-inf, -2.0, 0.0), (-inf, -0.5, 0.0)],
+    *[(-inf, -inf, 0.0), (-inf, 1.0, -inf), (-inf, 3.0, -inf), (-inf, 2.0, inf)],
+    *[(-inf, 0.5, inf), (-inf, 1 / 3, inf), (-inf, 1e300, inf), (-inf, inf, inf)],
+    # pow(+inf, y): +0 for y < 0, +inf for y > 0.
+    *[(inf, -1.0, 0.0), (inf, -0.5, 0.0), (inf, -inf, 0.0), (inf, 0.5, inf), (inf, 1.0, inf)],
+    *[(inf, 2.0, inf), (inf, inf, inf)],
+    # Any other nan in x or y gives nan.
+    *[(nan, 1.0, nan), (nan, 0.5, nan), (nan, -1.0, nan), (nan, 2.0, nan), (nan, inf, nan)],
+    *[(2.0, nan, nan), (-1.0, nan, nan), (0.0, nan, nan), (-0.0, nan, nan), (inf, nan, nan)],
+    *[(-inf, nan, nan), (nan, nan, nan)],
+    # Overflow and underflow: +inf and +0 for a positive x; and ordinary square roots.
+    *[(10.0, 400.0, inf), (10.0, -400.0, 0.0), (2.0, 1024.0, inf), (1e200, 2.0, inf)],
+    *[(1e-200, 2.0, 0.0), (0.25, 0.5, 0.5), (4.0, -0.5, 0.5)],
+]
+
+
+def bits(x: float) -> bytes | str:
+    """The float's 64 bits, so that 0.0 and -0.0 differ; every nan is one "nan"."""
+    return "nan" if math.isnan(x) else struct.pack("<d", x)
+
+
+def pow_as_array_code_calls_it(x: float, y: float, samples: int) -> dict[str, Any]:
+    """``array_math.pow(x, y)`` in each form array code may call it, one result per sample."""
+    xs, ys = np.full(samples, x), np.full(samples, y)
+    return {
+        "arrays": array_math.pow(xs, ys),
+        "a float exponent": array_math.pow(xs, y),
+        "a broadcast exponent": array_math.pow(xs, np.broadcast_to(y, (samples,))),
+        "one exponent per row": array_math.pow(np.full((2, samples), x), np.full((2, 1), y)),
+        "a float base": array_math.pow(x, ys),
+        "floats": array_math.pow(x, y),
+    }
+
+
+@pytest.mark.parametrize(("x", "y", "c99"), C99_POW, ids=[f"{x!r}**{y!r}" for x, y, _ in C99_POW])
+def test_pow_gives_each_special_case_of_c99_bit_for_bit_as_ieee(
+    x: float, y: float, c99: float
+) -> None:
+    want = ieee.pow(x, y)
+    assert bits(want) == bits(c99), (want, c99)  # the reference itself follows the standard
+    # One sample, then more than a vector register holds (numpy's loops end differently).
+    for samples in (1, 37):
+        for form, got in pow_as_array_code_calls_it(x, y, samples).items():
+            values = np.asarray(got, dtype=float).ravel().tolist()
+            assert [bits(v) for v in values] == [bits(want)] * len(values), (form, values, want)
 
 
 @examples(0.75)

@@ -142,17 +142,15 @@ def test_a_pass_that_fails_leaves_grads_and_running_gradients_as_they_were() -> 
     assert _every_running_gradient(y) == {0.0}
 
 
-def test_a_grad_that_refuses_a_number_leaves_no_running_gradient_behind() -> None:
+def test_a_grad_that_is_not_a_number_is_refused_before_any_pass() -> None:
     x = Value(3.0)
     y = x * x
-    x.grad = None  # type: ignore[assignment]
-    with pytest.raises(TypeError):
-        y.backward()
-    assert _every_running_gradient(y) == {0.0}
-    x.grad = 0.0
-    y.grad = 0.0
+    with pytest.raises(TypeError, match=r"Value: grad must be a real number, got None"):
+        x.grad = None  # type: ignore[assignment]
+    assert x.grad == 0.0
     y.backward()
     assert x.grad == 6.0 and y.grad == 1.0
+    assert _every_running_gradient(y) == {0.0}
 
 
 def test_passes_on_many_threads_sharing_parameters_each_get_their_own_gradients() -> None:
