@@ -42,6 +42,8 @@ def measure(url: str, seconds: float = 5.0) -> dict[str, float]:
         page.goto(url)
         page.wait_for_function("window.playgroundTimings.ready !== null", timeout=120_000)
         found = {"ready (s)": page.evaluate("window.playgroundTimings.ready") / 1000}
+        phases = page.evaluate("window.playgroundTimings.phases")
+        print("ready, by phase (s):", {k: round(v / 1000, 2) for k, v in phases.items()})
         page.wait_for_function("document.body.dataset.step === '0'", timeout=60_000)
         page.click("#run")
         page.wait_for_function("document.querySelector('#shown img')", timeout=60_000)

@@ -78,7 +78,8 @@ function startWorker() {
     };
     worker.onerror = e => reject(new Error(e.message || "the worker failed to start"));
   });
-  ready.then(({ version }) => {
+  ready.then(({ version, phases }) => {
+    timings.phases = phases;
     timings.ready = Math.round(performance.now() - started);
     status(`Python ${version} is ready (started in ${(timings.ready / 1000).toFixed(1)} s).`);
     for (const id of ["run", "reset", "play", "step", "detail"]) $(id).disabled = false;
