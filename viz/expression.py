@@ -24,12 +24,15 @@ from dataclasses import dataclass
 
 import engine
 from engine import Value
+from viz.text import shorten
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
 MAX_NESTING = 100
 """The deepest nesting of brackets (or run of unary signs) accepted."""
 _FRAGMENT = 60  # longest fragment quoted in a message
+QUOTE = 60
+"""The most characters of a name or list of names that an error message quotes."""
 
 
 @dataclass(frozen=True)
@@ -334,7 +337,7 @@ class _Builder:
                 usage = FUNCTIONS[node.id].usage(node.id)
                 raise self.fail(f"the function {node.id!r} must be called", node, usage)
             if node.id not in self.leaves:
-                raise self.fail(f"unknown name {_clip(node.id)!r}", node, self.names())
+                raise self.fail(f"unknown name {shorten(node.id, QUOTE)!r}", node, self.names())
             return []
         if isinstance(node, ast.Call):
             return self.call_operands(node)
@@ -347,7 +350,7 @@ class _Builder:
 
     def names(self) -> str:
         """List the variables and functions an expression may use, for a hint."""
-        variables = _clip(", ".join(sorted(self.leaves))) or "none given"
+        variables = shorten(", ".join(sorted(self.leaves)), QUOTE) or "none given"
         return f"variables: {variables}; functions: {', '.join(FUNCTIONS)}"
 
     def call_operands(self, node: ast.Call) -> list[ast.expr]:
