@@ -67,8 +67,11 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
-def opened(browser: Any, url: str) -> tuple[Any, list[str]]:
-    """A page at ``url`` with Python ready; the list collects errors and outside requests."""
+def opened(browser: Any, url: str, *, python: bool = True) -> tuple[Any, list[str]]:
+    """A page at ``url``, with Python ready unless ``python`` is False.
+
+    The list collects the page's errors and its requests outside the site.
+    """
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
@@ -81,7 +84,7 @@ def opened(browser: Any, url: str) -> tuple[Any, list[str]]:
 
     page.route(re.compile(rf"^(?!{re.escape(here)}/|data:|blob:|about:)"), elsewhere)
     page.goto(url)
-    if url.startswith("http"):
+    if python:
         page.wait_for_function(READY, timeout=STARTUP)
     return page, problems
 
@@ -182,15 +185,19 @@ def test_training_raises_the_accuracy_and_a_click_adds_a_point(browser: Any, sit
 
 
 def test_a_shared_link_restores_the_code(browser: Any, site: str) -> None:
-    page, problems = opened(browser, site)
+    # The editor and the set-up are restored as the page loads, before Python starts.
+    page, problems = opened(browser, site, python=False)
     code = "print('shared: ∂L/∂w')  # a comment & <b>markup</b>\n"
     page.fill("#editor", code)
+    page.select_option("#dataset", "circles")
+    page.fill("#layers", "8, 4")
     page.click("#share")
     link = page.url
     assert "#" in link and "code=" in link
     page.close()
-    again, more = opened(browser, link)
+    again, more = opened(browser, link, python=False)
     assert again.input_value("#editor") == code
+    assert again.input_value("#dataset") == "circles" and again.input_value("#layers") == "8,4"
     assert favicon(problems + more) == []
     again.close()
 
