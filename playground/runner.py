@@ -105,7 +105,7 @@ def run(code: str) -> dict[str, Any]:
     last line that is an expression shows its value: a Value as its graph.
     """
     shown = Shown()
-    namespace: dict[str, Any] = {"__name__": "__main__", "show": shown.show}
+    namespace: dict[str, Any] = {"__name__": "__main__", "show": shown.show, ECHO: _echo}
     # The source lines a traceback quotes: linecache reads them from here, not from a file.
     linecache.cache[FILENAME] = (len(code), None, code.splitlines(keepends=True), FILENAME)
     error = None
@@ -123,14 +123,39 @@ def run(code: str) -> dict[str, Any]:
     return {"shown": shown.items, "error": error}
 
 
+ECHO = "__echo__"
+"""The name under which a program's bare expressions print their values."""
+
+
+def _echo(value: object) -> None:
+    """Print a bare expression's value, as the interactive prompt (and a doctest) does."""
+    if value is not None:
+        print(repr(value))
+
+
 def _compile(code: str) -> tuple[CodeType, CodeType | None]:
+    """The program, and its last line apart when that is an expression (it is shown).
+
+    Like the interactive prompt, every other expression standing alone on its line
+    prints its value, so a lesson's examples run here as they read there.
+    """
     tree = ast.parse(code, FILENAME)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):
         expression = tree.body.pop()
         assert isinstance(expression, ast.Expr)
         last = compile(ast.Expression(expression.value), FILENAME, "eval")
+    for i, statement in enumerate(tree.body):
+        if isinstance(statement, ast.Expr) and not _is_call_of_print(statement.value):
+            echo = ast.Call(ast.Name(ECHO, ast.Load()), [statement.value], [])
+            tree.body[i] = ast.copy_location(ast.Expr(echo), statement)
+    ast.fix_missing_locations(tree)
     return compile(tree, FILENAME, "exec"), last
+
+
+def _is_call_of_print(node: ast.expr) -> bool:
+    call = node.func if isinstance(node, ast.Call) else None
+    return isinstance(call, ast.Name) and call.id == "print"
 
 
 def _traceback(error: BaseException) -> str:

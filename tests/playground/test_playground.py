@@ -130,6 +130,8 @@ def test_a_typed_program_runs_and_its_errors_show_as_tracebacks(
 ) -> None:
     page, problems = coding
     assert run(page, "import engine\nprint(engine.Value(3.0) * 2)").startswith("Value(data=6.0")
+    # A bare expression prints its value, as at the prompt: a lesson's examples run as read.
+    assert run(page, "x = 2\nx * 3\nNone\nprint('done')\n") == "6\ndone\n"
     out = run(page, "x = 1\ny = x / 0\n")
     assert (
         "Traceback (most recent call last)" in out and "ZeroDivisionError: division by zero" in out
