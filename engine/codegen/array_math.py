@@ -193,6 +193,21 @@ def each_n(function: Callable[..., float], samples: int, items: Sequence[Array])
     return np.array([function(list(xs)) for xs in zip(*columns, strict=True)], dtype=float)
 
 
+def matmul(a: Array, b: Array) -> Array:
+    """``a @ b`` as IEEE arithmetic (and the engine) gives it, also where a number is inf or nan.
+
+    numpy's ``@`` calls BLAS, which may skip the products of a zero (``0 · inf`` and
+    ``0 · nan`` should be nan): where either operand holds a non-finite number (or sums
+    to one), the product is taken term by term. On finite numbers it is ``@`` itself.
+    """
+    out = a @ b
+    if math.isfinite(a.sum()) and math.isfinite(b.sum()):
+        return out
+    if b.ndim == 1:
+        return (a * b).sum(axis=-1)
+    return (a[..., :, :, np.newaxis] * b[..., np.newaxis, :, :]).sum(axis=-2)
+
+
 def watched(plan: Sequence[tuple[int, int]], arrays: Sequence[Array]) -> list[float]:
     """Return ``arrays[i][k]`` for each ``(i, k)`` of ``plan``, as floats."""
     lists = [np.asarray(a).tolist() for a in arrays]

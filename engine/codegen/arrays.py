@@ -2,7 +2,9 @@
 
 The Python backend runs the piece in a loop, once per sample. Here each variable of
 the piece holds one number per sample (a numpy row), so the piece runs once for the
-whole batch; the neurons of a layer become one matrix product, ``a1 = W1 @ h0 + b1``,
+whole batch; the neurons of a layer become one matrix product, ``a1 = W1 @ h0 + b1``
+(written ``xp.matmul(W1, h0)``: numpy's ``@``, made to keep IEEE's nan where BLAS skips
+a zero's products),
 and the backward pass through them is the seed's recursion in matrix form,
 ``delta1 = (W2.T @ delta2) * f'(a1)``. Parameter gradients are summed
 over the samples (``dW1 = delta1 @ h0.T``). What is not part of a repeated piece (the
@@ -213,7 +215,7 @@ class ArrayWriter(_Writer):
         if node._rule is ops.SUM:
             value = f"float(p[{index[0]}].sum())"
         else:
-            value = f"float(p[{index[0]}] @ p[{index[1]}])"
+            value = f"float(xp.matmul(p[{index[0]}], p[{index[1]}]))"
         comment = f"{node.op} of {len(node.parents)} inputs, as arrays"
         self.emit(indent, f"{self.name(node)} = {value}", comment, node)
 
@@ -317,7 +319,7 @@ class ArrayWriter(_Writer):
         many = len(layer.neurons) > 1
         size = f"{len(layer.neurons)} neurons, each a {each}" if many else f"1 neuron, a {each}"
         comment = f"layer {number}: {size}"
-        self.emit(1, f"{a} = {w} @ {h}{bias}", comment, layer.neurons[0])
+        self.emit(1, f"{a} = xp.matmul({w}, {h}){bias}", comment, layer.neurons[0])
         block = _Block(a, self.fresh(f"delta{number}"), layer.neurons, samples, h)
         for neuron in layer.neurons:
             self.exprs[neuron] = Expr(f"{a}[{block.rows[neuron]}]")
@@ -444,7 +446,7 @@ class ArrayWriter(_Writer):
         """Write the gradient of a block from what its users passed back; return its name.
 
         With ``inline``, one term is returned as it is, to be written into the line that
-        reads it: ``delta1 = (W2.T @ delta2) * ...``, the seed's recursion in one line.
+        reads it: ``delta1 = xp.matmul(W2.T, delta2) * ...``, the recursion in one line.
         """
         samples_rows = [contributions.pop(node, []) for node in block.nodes]
         terms = contributions.pop(block, [])
@@ -452,7 +454,9 @@ class ArrayWriter(_Writer):
             rows = ", ".join(" + ".join(t) if t else "0.0" for t in samples_rows)
             terms = [f"xp.rows([{rows}], {block.samples})", *terms]
         if inline and len(terms) == 1:
-            return f"({terms[0]})"
+            # A call (xp.matmul(W2.T, delta2)) needs no parentheses of its own.
+            term = terms[0]
+            return term if term.startswith("xp.matmul(") and term.endswith(")") else f"({term})"
         self.emit(1, f"{block.grad} = {' + '.join(terms) or '0.0'}", f"d(output)/d{block.name}")
         return block.grad
 
@@ -471,12 +475,13 @@ class ArrayWriter(_Writer):
         delta = self._block_gradient(block, contributions)
         w, b = self.matrix_names[layer]
         h = block.reads
-        self.emit(1, f"d{w} = {delta} @ {h}.T", f"d(output)/d{w}, summed over the samples")
+        summed = f"d(output)/d{w}, summed over the samples"
+        self.emit(1, f"d{w} = xp.matmul({delta}, {h}.T)", summed)
         if b:
             self.emit(1, f"d{b} = {delta}.sum(axis=1)", f"d(output)/d{b}, summed over the samples")
         if h in self.data_names:
             return
-        back = f"{w}.T @ {delta}"
+        back = f"xp.matmul({w}.T, {delta})"
         below = self.blocks.get(layer.reads[0])
         if below is not None and below.name == h:
             contributions.setdefault(below, []).append(back)

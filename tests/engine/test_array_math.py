@@ -399,3 +399,17 @@ def test_watched_reads_one_sample_or_a_whole_number() -> None:
     got = array_math.watched([(0, 1), (1, -1), (0, 0)], [np.array([1.0, 2.0]), 7.5])
     assert got == [2.0, 7.5, 1.0]
     assert all(type(x) is float for x in got)
+
+
+@pytest.mark.parametrize("special", [math.inf, -math.inf, math.nan])
+def test_matmul_keeps_the_nan_of_zero_times_a_special_number(special: float) -> None:
+    # BLAS may skip a zero's products; IEEE arithmetic (and the engine) make 0 · inf nan.
+    w = [[0.0, 1.0], [2.0, 3.0]]
+    h = [[special, 1.0], [0.0, 2.0]]
+    got = array_math.matmul(np.array(w), np.array(h))
+    for i in range(2):
+        for j in range(2):
+            want = 0.0 + sum(w[i][k] * h[k][j] for k in range(2))  # the engine's dot
+            assert got[i][j] == want or (math.isnan(got[i][j]) and math.isnan(want)), (i, j)
+    vector = array_math.matmul(np.array([0.0, 1.0]), np.array([special, 0.0]))
+    assert math.isnan(vector)  # 0 · special is nan, for inf and nan alike
