@@ -17,8 +17,6 @@ from typing import Any
 
 import pytest
 
-from tests.viz.conftest import ARGS, CHROMIUM
-
 ROOT = Path(__file__).resolve().parents[2]
 READY = "window.playgroundTimings.ready !== null"
 STARTUP = 60_000  # ms: Pyodide starts in about 5 s; a loaded CI machine may take longer
@@ -54,17 +52,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/playground/index.html"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def opened(browser: Any, url: str, *, python: bool = True) -> tuple[Any, list[str]]:
