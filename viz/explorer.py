@@ -121,11 +121,9 @@ def explorer(
     )  # fmt: skip
     svg = pipe(dot, "svg").decode("utf-8")
     svg = svg[svg.index("<svg") :]  # drop the XML prolog and doctype: the SVG goes inline
-    text = page.page_html(title=title, svg=svg, data=data, theme=theme, code=code)
-    if target is None:
-        return ExplorerPage(text, title, data["steps"])
-    write_atomically(target, text.encode("utf-8"))
-    return target
+    made = ExplorerPage(page.page_html(title=title, svg=svg, data=data, theme=theme, code=code),
+                        title, data["steps"])  # fmt: skip
+    return made if target is None else made.save(target)
 
 
 def explorer_data(
