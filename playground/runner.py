@@ -221,6 +221,8 @@ class Session:
         self.history: dict[str, list[float]] = {"loss": [], "accuracy": []}
         self.compiled: Any = None
         self.boundary_graph: Any = None
+        self.pending: list[float] = []
+        """The gradients ``detail`` showed, for ``apply`` to step with."""
 
     # The data: the compiled step holds the data it was compiled with, so a change
     # recompiles it at the next step.
@@ -240,6 +242,7 @@ class Session:
 
     def train(self, steps: int) -> None:
         """Run ``steps`` training steps, compiled (the same numbers as the graph's, faster)."""
+        self.pending = []  # a shown update belongs to the parameters it was shown for
         if self.compiled is None:
             self.compiled = nn.compile_loss(self.model, self.X, self.y, alpha=self.alpha)
         for _ in range(steps):
@@ -319,11 +322,14 @@ class Session:
 
     def apply(self) -> None:
         """Make the update that ``detail`` showed: plain gradient descent, p ← p − η·grad."""
+        if not self.pending:
+            raise ValueError("apply: there is no update to make: run a step in detail first")
         params = self.model.parameters()
         with engine.no_grad():
             for p, g in zip(params, self.pending, strict=True):
                 p.data -= self.lr * g
         self.step += 1
+        self.pending = []
         self.optimizer = nn.SGD(params, lr=self.lr, momentum=0.9)  # the momentum starts anew
 
 
