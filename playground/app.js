@@ -311,7 +311,10 @@ $("detail").addEventListener("click", () => {
   $("train-note").textContent = "Building the step's graph…";
   return train("detail", { sample: selected }).then(() => { $("train-note").textContent = ""; });
 });
-$("apply").addEventListener("click", () => train("apply").then(() => { $("detail-view").hidden = true; }));
+$("apply").addEventListener("click", () => train("apply").then(
+  () => { $("detail-view").hidden = true; },
+  e => { $("train-note").textContent = e.message.split("\n").pop(); },
+));
 
 function number(x) { return Math.abs(x) >= 1e-4 || x === 0 ? x.toPrecision(4) : x.toExponential(3); }
 
