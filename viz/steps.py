@@ -104,6 +104,8 @@ class _Writer:
         batch = self.found.batch
         self.hidden = batch.hidden if batch is not None else set()
         self.sample = f"X[{batch.sample}]" if batch is not None else ""
+        self.other_samples = batch.count - 1 if batch is not None else 0
+        """How many samples a batch's drawn piece leaves out."""
         self.notes: list[str] = []
         """Notes the chain rule leaves for the step being written (a node read twice)."""
 
@@ -186,7 +188,7 @@ class _Writer:
             if left_out:
                 what.append(f"{left_out} more terms")
             if others:
-                what.append(f"the other {self.other_samples(len(others))} samples")
+                what.append(f"the other {self.other_samples} samples")
             symbols.append(f"(the {' and '.join(what)})")
             numeric.append(f"{shown_products[-1]} ({' and '.join(what)})")
         pad = " " * len(total)
@@ -203,10 +205,6 @@ class _Writer:
             )
         sources = list(dict.fromkeys(b for b in (self.box(t.user) for t in shown) if b))
         return lines, sources
-
-    def other_samples(self, fallback: int) -> int:
-        batch = self.found.batch
-        return batch.count - 1 if batch is not None else fallback
 
     # -- a parameter's whole gradient: this sample's share, the other samples', the rest --
 
@@ -243,8 +241,8 @@ class _Writer:
             cols = [whole, f"{self.sample}'s share: {head}" if self.sample else head]
             parts = [f"{self.sample}'s share" if self.sample else "this share"]
             if with_others:
-                cols.append(f"the other {self.other_samples(0)} samples")
-                parts.append(f"the other {self.other_samples(0)} samples' shares")
+                cols.append(f"the other {self.other_samples} samples")
+                parts.append(f"the other {self.other_samples} samples' shares")
             if with_rest:
                 cols.append("other terms")
                 parts.append(f"other terms ({self.rest_names([p for _, p in rows])})")
@@ -462,7 +460,7 @@ class _Writer:
         parts = [f"{a} · {b} ({self.sample or 'this pass'})"]
         rest = eq.products[1:]
         if batch is not None:
-            parts.append(f"{rest.pop(0)} (the other {batch.count - 1} samples)")
+            parts.append(f"{rest.pop(0)} (the other {self.other_samples} samples)")
         if p.rest:
             parts.append(f"{rest.pop(0)} (other terms: {self.rest_names([p])})")
         equals = "=" if eq.exact else "≈"
