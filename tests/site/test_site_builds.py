@@ -1,0 +1,20 @@
+"""The course site builds, and each page of its navigation exists in it."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def nav_pages() -> list[str]:
+    """The Markdown pages and notebooks of mkdocs.yml's navigation, in its order."""
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    nav = text.split("\nnav:\n", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r":\s*(\S+\.(?:md|ipynb))\s*$", nav, re.M)
+
+
+def test_every_page_of_the_navigation_is_built(built_site: Path) -> None:
+    for page in nav_pages():
+        html = re.sub(r"\.(md|ipynb)$", ".html", page.removeprefix("examples/"))
+        candidates = [built_site / html, built_site / "examples" / html]
+        assert any(c.exists() for c in candidates), page
