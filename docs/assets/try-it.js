@@ -12,12 +12,9 @@
     for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
     return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   };
-  const codeOf = block => {
-    const text = block.textContent;
-    if (!/^>>> /m.test(text)) return text.replace(/\n+$/, "");
-    return text.split("\n").filter(line => /^(>>>|\.\.\.)( |$)/.test(line))
-      .map(line => line.slice(4)).join("\n");
-  };
+  const { isSession, runnable } = window.chainruleCode;  // copy.js, loaded before this file
+  const codeOf = block =>
+    isSession(block) ? runnable(block.textContent) : block.textContent.replace(/\n+$/, "");
   const sofar = [];
   blocks.forEach(block => {
     if (!/language-(python|pycon|py)\b/.test(block.closest(".highlight").className + " " + block.className)) return;
