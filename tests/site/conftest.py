@@ -31,13 +31,13 @@ def _build(folder: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def built_site(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder of the built site."""
     given = os.environ.get("CHAINRULE_SITE")
     if given:
         return Path(given)
     pytest.importorskip("mkdocs")
-    if worker_id == "master":
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # one process: no one to share with
         folder = tmp_path_factory.mktemp("site")
         _build(folder)
         return folder
