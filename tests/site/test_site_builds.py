@@ -18,3 +18,10 @@ def test_every_page_of_the_navigation_is_built(built_site: Path) -> None:
         html = re.sub(r"\.(md|ipynb)$", ".html", page.removeprefix("examples/"))
         candidates = [built_site / html, built_site / "examples" / html]
         assert any(c.exists() for c in candidates), page
+
+
+def test_the_first_page_says_how_to_install_and_offers_the_wheel(built_site: Path) -> None:
+    page = (built_site / "index.html").read_text(encoding="utf-8")
+    assert "pip install" in page and "graphviz" in page.lower() and "playground.html" in page
+    wheels = re.findall(r'href="(playground/wheels/[^"]+\.whl)"', page)
+    assert wheels and all((built_site / wheel).is_file() for wheel in wheels)
