@@ -250,7 +250,7 @@ class Micrograd(Engine):
 
 
 class Handwritten(Engine):
-    """Plain floats and the seed's recursion, no graph: the yardstick."""
+    """Plain floats and the backpropagation algorithm, no graph: the yardstick."""
 
     name = "hand-written"
     workloads = frozenset({"moons", "chain", "wide_sum"})  # no graph, so no graph memory
@@ -277,7 +277,7 @@ class Handwritten(Engine):
 
 
 class HandwrittenNumpy(Engine):
-    """The seed's recursion on the whole batch in numpy, no graph: the array yardstick."""
+    """The backpropagation algorithm on the whole batch in numpy, no graph: the array yardstick."""
 
     name = "hand-written (numpy)"
     workloads = frozenset({"moons"})

@@ -1,6 +1,6 @@
 """The hand-written yardstick: the same programs on plain floats, with no graph at all.
 
-The moons step is the seed's recursion written plainly, as a student would: for each
+The moons step is the backpropagation algorithm written plainly, as a student would: for each
 sample a forward pass keeping ``a`` and ``h``, the error signals from the output back,
 the weight and bias gradients added up; then the L2 term and the SGD update.
 """

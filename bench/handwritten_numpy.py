@@ -1,9 +1,10 @@
-"""The array yardstick: the seed's recursion on the whole batch in numpy, written plainly.
+"""The array yardstick: the backpropagation algorithm on the whole batch in numpy, plainly.
 
 What a student writes after learning the matrix form: a forward pass keeping each
 layer's ``a`` and ``h`` for all samples at once, the error signals from the output
-back (``delta = (W.T @ delta) * f'(a)``), the gradients ``delta @ h.T`` summed over the
-samples; then the L2 term and the SGD update. No graph, no engine.
+back (``delta = (W.T @ delta) * f'(a)``, the algorithm's equation (4), the recursion),
+the gradients ``delta @ h.T`` of its equation (5), summed over the samples; then the L2
+term and the SGD update. No graph, no engine.
 """
 
 from typing import Any

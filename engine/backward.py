@@ -42,7 +42,8 @@ def chain_rule(
     """Leave d(root)/d(node) in each node's ``_g``; ``order`` is the root's topological order.
 
     ``m`` is the math namespace of the local derivatives (``engine.ieee`` on
-    floats, ``engine.value_math`` on Values) and ``seed`` is d(root)/d(root).
+    floats, ``engine.value_math`` on Values) and ``seed`` is the start of the backward
+    pass, d(root)/d(root): 1.0 unless the caller gives another (a Value, on Values).
     With ``check`` (anomaly mode) a step that makes a non-finite gradient from
     finite numbers raises; ``visit`` sees every step (the explorer's hook). A node
     made before a ``.data`` was edited is checked first (``engine.edits``).
@@ -118,7 +119,10 @@ def _running_sums(root: Any) -> Iterator[list[Any]]:
 def gradients(
     root: Any, m: Any = ieee, seed: Any = 1.0, *, check: bool = False, visit: Visit | None = None
 ) -> dict[Any, Any]:
-    """Return d(root)/d(node) for ``root`` and every node it depends on; no ``.grad`` changes."""
+    """Return d(root)/d(node) for ``root`` and every node it depends on; no ``.grad`` changes.
+
+    ``seed`` is the start of the backward pass, d(root)/d(root), as for ``chain_rule``.
+    """
     with _running_sums(root) as order:
         chain_rule(order, m, seed, check=check, visit=visit)
         grads = {node: node._g for node in order}

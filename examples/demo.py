@@ -4,9 +4,10 @@ Run it with ``./scripts/demo``. Part 1 builds ``y = tanh(x*w + b)``, walks the
 backward pass node by node printing each chain-rule product, and checks the result
 against ``backward()``, ``engine.grad`` and a second derivative. Part 2 trains
 ``MLP(2, [16, 16, 1])`` on two moons as micrograd's demo does, and prints the error
-signal of every layer for one example, from the seed's layer-wise algorithm; then it
-trains again on compiled code (``engine.compile``) and compares the losses. Part 3
-draws pictures into the output folder (``out/`` unless a folder is given).
+signal of every layer for one example, by the backpropagation algorithm layer by layer
+(``nn.backprop``); then it trains again on compiled code (``engine.compile``) and
+compares the losses. Part 3 draws pictures into the output folder (``out/`` unless a
+folder is given).
 """
 
 import math
@@ -55,7 +56,7 @@ def chain_rule() -> None:
     print("\nBackward pass, in reverse topological order.")
     print("Each parent receives dy/d(node) * d(node)/d(parent):")
     grads = {y: 1.0}
-    print("  dy/dy = 1 (the seed)")
+    print("  dy/dy = 1 (the start of the backward pass)")
     for node in reversed(engine.topological_order(y)):
         for parent, local in zip(node.parents, engine.local_derivatives(node), strict=True):
             upstream = grads[node]
@@ -128,7 +129,7 @@ def train_moons() -> tuple[nn.MLP, list[list[float]], list[int], nn.History, flo
         f"\nError signals delta = dL/da per layer, for L = the score of x = {example[0]:.3f}, "
         f"{example[1]:.3f}"
     )
-    print("  (the seed's layer-wise recursion, nn.backprop, on plain floats)")
+    print("  (nn.backprop on floats: equations (3) and (4) of the backpropagation algorithm)")
     for layer, delta in enumerate(trace.delta):
         shown = " ".join(f"{d + 0.0:+.3f}" for d in delta)
         print(f"  layer {layer} ({len(delta):2d} neurons): {shown}")

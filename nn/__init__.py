@@ -1,6 +1,7 @@
 """nn: neural-network modules, losses, optimizers, data sets and training, on ``engine``.
 
-``nn.backprop`` is a module: the seed's layer-wise algorithm, ``nn.backprop.backprop``.
+``nn.backprop`` is a module: the backpropagation algorithm, layer by layer on plain floats,
+``nn.backprop.backprop``.
 
 Examples:
     >>> from nn import MLP

@@ -1,14 +1,17 @@
-"""The seed's backpropagation, layer by layer on plain floats: no graph, no engine.
+"""The backpropagation algorithm, layer by layer on plain floats: no graph, no engine.
 
-This module exists to teach. [`backprop`][nn.backprop.backprop] follows ``backpropagation.md`` line
-by line, and each step names the part of the seed it implements. It gives the same
-gradients as the engine's ``backward()`` (the tests check it to 1e-9), so a
-student can see that the graph-walking engine and the layer-wise algorithm are one
-thing.
+This module exists to teach. [`backprop`][nn.backprop.backprop] computes equations (1) to
+(5) of the backpropagation algorithm (Rumelhart, Hinton and Williams, 1986), numbered as
+the course's page "The backpropagation algorithm" (``docs/algorithm.md``) numbers them: a
+line of code per equation, and each step names the equation it implements. It gives the
+same gradients as the engine's ``backward()`` (the tests check it to 1e-9), so a student
+can see that the graph-walking engine and the layer-wise algorithm are one thing.
 
-Notation, as in the seed: for layer l (counted from 0 here, the first hidden layer),
-``a[l] = W[l] h[l-1] + b[l]`` is the pre-activation, ``h[l] = f(a[l])`` the
-post-activation, with ``h[-1] = x``, and ``delta[l] = dL/da[l]`` the error signal.
+Notation, as on that page: ``a[l] = W[l] h[l-1] + b[l]`` is the pre-activation,
+``h[l] = f(a[l])`` the activation and ``delta[l] = dL/da[l]`` the error signal. One
+difference: the lists here count layers from 0, the first hidden layer, with
+``h[-1] = x``, where the page counts from 1, with h^0 = x; ``a[l]`` is the page's
+a^(l+1). The comments in the code write the page's equations.
 """
 
 import math
@@ -18,7 +21,8 @@ from dataclasses import dataclass
 from engine import Value, ieee
 from nn.layers import MLP
 
-# f'(a) for each activation, written as the seed's f'(a^l): a function of the pre-activation.
+# f'(a) for each activation, the f'(a^l) of equations (2) to (4): a function of the
+# pre-activation.
 _DERIVATIVES: dict[str, Callable[[float], float]] = {
     "relu": lambda a: 1.0 if a > 0.0 else 0.0,
     "tanh": lambda a: 1.0 - math.tanh(a) ** 2,
@@ -46,15 +50,16 @@ class Trace:
     a: list[list[float]]
     h: list[list[float]]
     delta: list[list[float]]
-    grad_W: list[list[list[float]]]  # noqa: N815 - the seed's W
+    grad_W: list[list[list[float]]]  # noqa: N815 - the algorithm's W, as in equation (5)
     grad_b: list[list[float]]
 
 
 def backprop(
     model: MLP, x: Sequence[float | Value], grad_output: Sequence[float | Value] | float | Value
 ) -> Trace:
-    """Run the seed's algorithm for one input ``x``, given ``grad_output`` = dL/dh of the output.
+    """Run the backpropagation algorithm's equations (1) to (5) for one input ``x``.
 
+    ``grad_output`` is dL/dh of the output layer, the gradient equation (3) starts from.
     Returns a [`Trace`][nn.backprop.Trace]. To print the error signals of a trained model for
     one example, take ``grad_output`` from the loss, here ``L = output`` itself:
 
@@ -86,23 +91,25 @@ def backprop(
     b = [[n.b.data for n in layer.neurons] for layer in model.layers]
     f = [_FUNCTIONS[layer.activation] for layer in model.layers]
     f_prime = [_DERIVATIVES[layer.activation] for layer in model.layers]
-    L = len(W) - 1  # noqa: N806 - the seed's output layer L
+    L = len(W) - 1  # noqa: N806 - the algorithm's output layer L
 
-    # Algorithm step 1, the forward pass: a^l = W^l h^(l-1) + b^l and h^l = f(a^l).
+    # Equation (1), the forward pass: a^l = W^l h^(l-1) + b^l and h^l = f(a^l).
     a: list[list[float]] = []
     h: list[list[float]] = []
     h_prev = h_in
-    for l in range(L + 1):  # noqa: E741 - the seed's l
+    for l in range(L + 1):  # noqa: E741 - the algorithm's l
         a_l = [_dot(W[l][j], h_prev) + b[l][j] for j in range(len(W[l]))]
         a.append(a_l)
         h.append([f[l](v) for v in a_l])
         h_prev = h[l]
 
-    # Algorithm step 2, the backward pass.
+    # The backward pass, for the error signals delta^l = dL/da^l = dL/dh^l ⊙ f'(a^l),
+    # equation (2): (3) and (4) find dL/dh^l of the output layer and of the layers below it.
     delta: list[list[float]] = [[] for _ in range(L + 1)]
-    # Output layer: delta^L = grad_(h^L) L (.) f'(a^L).
+    # Equation (3), the output layer: delta^L = grad_(h^L) L ⊙ f'(a^L).
     delta[L] = [g * f_prime[L](v) for g, v in zip(grads_out, a[L], strict=True)]
-    # Hidden layers, from the output back: delta^l = ((W^(l+1))^T delta^(l+1)) (.) f'(a^l).
+    # Equation (4), the recursion, from the output back through the hidden layers:
+    # delta^l = ((W^(l+1))^T delta^(l+1)) ⊙ f'(a^l).
     for l in range(L - 1, -1, -1):  # noqa: E741
         back = [
             _dot([W[l + 1][k][j] for k in range(len(W[l + 1]))], delta[l + 1])
@@ -110,7 +117,8 @@ def backprop(
         ]
         delta[l] = [s * f_prime[l](v) for s, v in zip(back, a[l], strict=True)]
 
-    # Weight and bias gradients: dL/dW^l = delta^l (h^(l-1))^T and dL/db^l = delta^l.
+    # Equation (5), the weight and bias gradients: dL/dW^l = delta^l (h^(l-1))^T and
+    # dL/db^l = delta^l.
     grad_W = []  # noqa: N806
     for l in range(L + 1):  # noqa: E741
         h_before = h_in if l == 0 else h[l - 1]

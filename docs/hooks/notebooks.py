@@ -7,11 +7,18 @@ from a copy in a temporary folder, as the notebooks write pictures and pages bes
 themselves, which must not land in the working tree. nbconvert's page
 template also loads MathJax and Mermaid from a CDN, whether a notebook has math or diagrams
 or not; the site is to load nothing from outside, so those scripts are taken out of the
-converted page.
+converted page (the notebooks' TeX is written as MathML by ``docs/hooks/mathml.py``).
+
+A notebook links to the course's pages as they lie in the repository, from ``examples/``:
+``[the algorithm](../docs/algorithm.md)``, a link that works in Jupyter and on GitHub. On
+the site those pages are ``../algorithm.html``, so this hook writes each such link as the
+site's, and warns (an error in ``--strict``) when it leads to no page.
 """
 
 from __future__ import annotations
 
+import logging
+import posixpath
 import re
 import shutil
 import tempfile
@@ -32,6 +39,11 @@ _REMOTE_MODULE = re.compile(
     r"<script type=\"module\">(?:(?!</script>).)*?https?://.*?</script>", re.S
 )
 
+
+# A link in a page with a relative address: the path, then the anchor if any.
+_RELATIVE_LINK = re.compile(r'(<a\b[^>]*?\bhref=")([^"#:?]+)((?:#[^"]*)?")', re.I)
+
+log = logging.getLogger(f"mkdocs.hooks.{Path(__file__).stem}")  # MkDocs counts its warnings
 
 _COPIES: list[Path] = []  # the temporary folders of this run, removed when the build ends
 
@@ -62,10 +74,37 @@ def without_remote_scripts(html: str) -> str:
     return _REMOTE_MODULE.sub("", _MATHJAX.sub("", html))
 
 
+def with_site_links(html: str, page: Any, files: Files) -> str:
+    """``html`` of a notebook's page with its links to pages of the site as the site's.
+
+    A link is read as the notebook's source writes it, relative to ``examples/`` in the
+    repository: ``../docs/algorithm.md`` is the page ``algorithm.md`` of the site, and
+    ``02_error_signal.ipynb`` the notebook beside it. Other links stay as they are.
+    """
+    here = posixpath.dirname(page.file.src_uri)  # examples, in the repository and the site
+
+    def site_link(match: re.Match[str]) -> str:
+        href = match.group(2)
+        target = posixpath.normpath(posixpath.join(here, href))
+        if target.startswith("docs/"):
+            source = target.removeprefix("docs/")
+        elif target.startswith(f"{FOLDER}/") and target.endswith(".ipynb"):
+            source = target
+        else:
+            return match.group(0)
+        file = files.get_file_from_path(source)
+        if file is None:
+            log.warning(f"{page.file.src_uri}: the link {href!r} leads to no page of the site")
+            return match.group(0)
+        return f"{match.group(1)}{file.url_relative_to(page.file)}{match.group(3)}"
+
+    return _RELATIVE_LINK.sub(site_link, html)
+
+
 def on_page_content(html: str, page: Any, config: MkDocsConfig, files: Files) -> str:
-    """MkDocs hook: take the CDN scripts out of a notebook's page."""
+    """MkDocs hook: a notebook's page without CDN scripts, and with the site's links."""
     if page.file.src_uri.startswith(f"{FOLDER}/"):
-        return without_remote_scripts(html)
+        return with_site_links(without_remote_scripts(html), page, files)
     return html
 
 
