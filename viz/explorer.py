@@ -156,7 +156,7 @@ def explorer_data(
     backward = steps.backward_pass(root)
     built = drawing(
         root, model=model, detail=detail, sample=sample, number_format=number_format,
-        theme="light" if theme == "auto" else theme, cells=True, name_all=True,
+        theme="light" if theme == "auto" else theme, cells=True,
         grads=backward.grads, **draw_options,
     )  # fmt: skip
     dot = digraph(built, rankdir=draw_options.get("rankdir", "LR"), legend=legend)

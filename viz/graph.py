@@ -34,7 +34,7 @@ _PORTS = {"LR": ("e", "w"), "RL": ("w", "e"), "TB": ("s", "n"), "BT": ("n", "s")
 _CAPTIONS = {
     "neurons": "one box per neuron, its weights and bias folded in; "
     'detail="values" draws every Value',
-    "layers": "one box per layer (the seed's a, h and delta); "
+    "layers": "one box per layer (the backpropagation algorithm's a, h and delta); "
     'detail="neurons" or "values" for more',
     "values": 'the {shown} Values nearest the output; detail="values", max_nodes={total} for all',
 }
@@ -68,9 +68,11 @@ def draw_dot(
 ) -> graphviz.Digraph:
     """Return the graph of ``root`` and everything it depends on, as a ``graphviz.Digraph``.
 
-    ``model`` (an ``nn.Module``) names parameters as the seed does (``W1[3,0]``)
-    and lets ``detail`` be "neurons" (a box per neuron) or "layers" (a box per
-    layer); "values" draws every Value, and "auto" the finest level that reads.
+    ``model`` (an ``nn.Module``) names parameters as the backpropagation algorithm
+    does (``W1[3,0]``) and lets ``detail`` be "neurons" (a box per neuron) or "layers"
+    (a box per layer); "values" draws every Value, and "auto" the finest level that
+    reads. A node with no label and no such name shows, muted, the name the explorer
+    calls it: its operation when short (``x*w``), else its number (``v5``), ``L`` for the root.
     A batch (one per-sample piece gathered over samples) is drawn as sample
     ``sample``'s piece. ``parameters`` are coloured apart from inputs;
     ``constants`` ("small", "hidden" into their operation, "boxes") sets how
@@ -102,13 +104,12 @@ def drawing(
     theme: str = "light",
     font_size: float = 12.0,
     cells: bool = False,
-    name_all: bool = False,
     grads: dict[Value, float] | None = None,
 ) -> Drawing:
     """Check the options of [`draw_dot`][viz.draw_dot] and build its picture.
 
-    For the explorer: ``cells`` gives grad cells ids, ``name_all`` names every
-    computed node, and ``grads`` are shown instead of ``.grad``.
+    For the explorer: ``cells`` gives grad cells ids, and ``grads`` are shown instead
+    of ``.grad``. Every picture names its nodes as the explorer does (``viz.names``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
@@ -137,15 +138,18 @@ def drawing(
     except ValueError as e:
         raise ValueError(f"draw_dot: {e}") from None
     index = {node: i for i, node in enumerate(engine.topological_order(root))}
-    shown = names.display_names(found, name_all=name_all)
+    shown = names.display_names(found, index)
     options = Options(
         number_format=number_format,
         show_grad=show_grad,
         colours=colours,
         font_size=font_size,
         constants=constants,
-        names=shown,
-        tooltips={v: tooltip_text(t) for v, t in names.tooltips(found, shown).items()},
+        names=shown.names,
+        tooltips={v: tooltip_text(t) for v, t in names.tooltips(found, shown.names).items()},
+        made_up=shown.made_up,
+        expressions=shown.expressions,
+        operand_names=names.operand_names(found, shown.names),
         rankdir=rankdir,
         cells=cells,
         grads=grads,

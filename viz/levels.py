@@ -187,7 +187,7 @@ def _operation(
     allowed: set[Value],
 ) -> None:
     op_name = f"{name}_op"
-    text, marks = operands(node, inline)
+    text, marks = operands(node, options, inline)
     attrs = {
         "shape": "ellipse", "style": "filled", "id": op_name, "class": "op",
         "fillcolor": options.colours.op_fill, "color": options.colours.line,
@@ -332,7 +332,9 @@ def _other_value(
     if node_kind == "constant" and options.constants == "small":
         picture.add(_constant_box(name, node, options, cluster))
         return
-    text, marks = operands(node, inline) if node.parents else ("", [])
+    text, marks = operands(node, options, inline) if node.parents else ("", [])
+    if node in options.expressions:
+        text = ""  # its name writes the operation out
     head = [f"<I>{html_label_text(text)}</I>"] if text else []
     head += [c for c in (name_cell(node, options),) if c]
     numbers_ = [f"data {html_label_text(options.number(node.data))}"]
@@ -345,14 +347,14 @@ def _other_value(
     attrs = {"shape": "plain", "id": name, "class": f"value {node_kind}"}
     picture.add(Box(name, label, attrs | tooltip(node, options), cluster), node_kind)
     seen: set[str] = set()
-    for parent, mark in zip(node.parents, marks, strict=True):
+    for i, (parent, mark) in enumerate(zip(node.parents, marks, strict=True)):
         tail = sources.get(parent)
         if tail is None or (tail in seen and not mark):
             continue  # a hidden constant, or a second edge from the same box
         seen.add(tail)
         attrs = _edge_marks(node, parent, mark, structure, options)
         if mark:  # the two operands enter apart, so their marks do not meet
-            attrs["headport"] = _OPERAND_PORTS[options.rankdir][mark == "b"]
+            attrs["headport"] = _OPERAND_PORTS[options.rankdir][i]
         picture.edge(tail, name, **attrs)
 
 

@@ -5,14 +5,22 @@ boxes to choose the level and then writes it out for Graphviz. The cells and
 records here are the building blocks every level shares.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine import Value
+from viz.names import SHORT, written
 from viz.style import Theme
 from viz.text import html_label_text
 
 NON_COMMUTATIVE = {"-": "−", "/": "/", "**": "**"}
 """Binary operations whose operands a picture must tell apart, with the sign it shows."""
+
+MARKS = ("①", "②")
+"""The marks of a first and a second operand that has no short name of its own.
+
+No lesson gives them a meaning, as it does a, b, x, y, h, w, W, L, n, z, f, c and δ.
+"""
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,13 @@ class Options:
     constants: str
     names: dict[Value, str]
     tooltips: dict[Value, str]
-    """The names a box does not show: the seed's, the model's full one."""
+    """The names a box does not show: the algorithm's, the model's full one."""
+    made_up: frozenset[Value] = frozenset()
+    """Nodes whose name was made up (``x*w``, ``v5``, ``L``): shown muted."""
+    expressions: frozenset[Value] = frozenset()
+    """Nodes whose name writes out their operation: the name is all their box needs."""
+    operand_names: dict[Value, str] = field(default_factory=dict)
+    """How each node reads as an operand: its name, or a constant's number."""
     rankdir: str = "LR"
     cells: bool = False
     """For the explorer: grad cells get ids (``<box>_grad``) for the page to blank and fill."""
@@ -111,9 +125,13 @@ def grad_cell(box_id: str, node: Value, options: Options, prefix: str = "grad ")
 
 
 def name_cell(node: Value, options: Options) -> str:
-    """The bold name of a node, or "" when it has none."""
+    """The name of a node, bold, or muted when it was made up; "" when it has none."""
     name = options.names.get(node, "")
-    return f"<B>{html_label_text(name)}</B>" if name else ""
+    if not name:
+        return ""
+    if node in options.made_up:
+        return f'<FONT COLOR="{options.colours.line}">{html_label_text(name)}</FONT>'
+    return f"<B>{html_label_text(name)}</B>"
 
 
 def tooltip(node: Value, options: Options) -> dict[str, str]:
@@ -122,17 +140,34 @@ def tooltip(node: Value, options: Options) -> dict[str, str]:
     return {"tooltip": tip} if tip else {}
 
 
-def operands(node: Value, hidden: dict[Value, str]) -> tuple[str, list[str]]:
+def operands(node: Value, options: Options, hidden: dict[Value, str]) -> tuple[str, list[str]]:
     """The operation's label, with hidden constants written in, and a mark per operand.
 
-    ``a - b`` shows as ``a − b`` with its edges marked ``a`` and ``b``, so it reads
-    the right way round whatever the layout; a hidden constant takes its
-    operand's place (``1 − b``). Other operations mark no operand.
+    ``p - q`` shows as ``p − q`` with its edges marked ``p`` and ``q``, so it reads
+    the right way round whatever the layout: an operand is marked with its name, or a
+    constant with its number (``h2[0] − 1``), and one without a short name with
+    ``MARKS`` (``① − ②``); a hidden constant has no edge. Other operations mark no
+    operand, and write hidden constants after their sign (``* 2``).
     """
     op = node.op
     parents = node.parents
     if op in NON_COMMUTATIVE and len(parents) == 2:
-        sides = [hidden.get(p, mark) for p, mark in zip(parents, "ab", strict=True)]
-        return f"{sides[0]} {NON_COMMUTATIVE[op]} {sides[1]}", ["a", "b"]
+        marks = operand_marks(parents, options.operand_names)
+        said = [hidden.get(p, m) for p, m in zip(parents, marks, strict=True)]
+        sides = [m if m in MARKS else written(m) for m in said]
+        return f"{sides[0]} {NON_COMMUTATIVE[op]} {sides[1]}", marks
     extra = [hidden[p] for p in parents if p in hidden]
     return " ".join([op, *extra]), [""] * len(parents)
+
+
+def operand_marks(parents: Sequence[Value], names: dict[Value, str]) -> list[str]:
+    """The marks of two operands: their names (a constant's number) if short, else ``MARKS``.
+
+    Two operands that are one node (``x - x``) share its name; two nodes that read
+    the same (two constants ``2``) are marked ``①`` and ``②``, so they are told apart.
+    """
+    marks = [names.get(p, "") for p in parents]
+    marks = [m if 0 < len(m) <= SHORT else neutral for m, neutral in zip(marks, MARKS, strict=True)]
+    if marks[0] == marks[1] and parents[0] is not parents[1]:
+        return list(MARKS)
+    return marks

@@ -164,7 +164,7 @@ class _Writer:
         """
         name = written(self.name(node))
         if node is self.found.root:
-            return ["the seed of the backward pass:", f"d{name}/d{name} = 1"], []
+            return ["the start of the backward pass:", f"d{name}/d{name} = 1"], []
         total = self.d(node)
         # Terms from nodes the picture leaves out (the other samples of a batch) add up as one.
         shown = [t for t in self.terms[node] if t.user in self.shown]

@@ -38,7 +38,7 @@ class Neuron:
     layer_key: str
     """The path of the module that holds this neuron in a list (``layers.0``)."""
     index: int
-    """The neuron's place in its layer (the seed's j)."""
+    """The neuron's place in its layer: j in the backpropagation algorithm (docs/algorithm.md)."""
     weights: list[Value]
     bias: Value | None
     pre: Value
@@ -48,7 +48,7 @@ class Neuron:
     nodes: list[Value]
     """Every node the neuron computes, in topological order (``out`` last)."""
     inputs: list[Value | None] = field(default_factory=list)
-    """What each weight multiplies (the seed's h^(l-1) or x), by weight; None if unknown."""
+    """What each weight multiplies (h^(l-1) or x in equation (1)), by weight; None if unknown."""
     layer: int = -1
     """The place of the neuron's layer in ``Structure.layers``; -1 when there are none."""
 
@@ -65,17 +65,17 @@ class Neuron:
 
 @dataclass(eq=False)
 class Layer:
-    """Neurons that read the same inputs: one of the seed's layers."""
+    """Neurons that read the same inputs: a layer of the backpropagation algorithm."""
 
     index: int
     """The layer's place in ``Structure.layers`` (data flow order)."""
     neurons: list[Neuron]
     inputs: list[Value]
-    """The layer's input vector (the seed's h^(l-1), or x for the first layer)."""
+    """The layer's input vector (h^(l-1) in equation (1), or x for the first layer)."""
     depth: int = 0
-    """How many layers come before it: the seed's l - 1 (0 for the first hidden layer)."""
+    """How many layers come before it: the algorithm's l - 1 (0 for the first hidden layer)."""
     above: "Layer | None" = None
-    """The layer that alone reads this one's outputs (the seed's l + 1), if any."""
+    """The layer that alone reads this one's outputs (the algorithm's l + 1), if any."""
 
 
 @dataclass(eq=False)
@@ -110,7 +110,7 @@ class Structure:
     """Full names (``layers.0.neurons.3.w.0``) of the model's parameters."""
 
     def network_inputs(self) -> list[Value]:
-        """The inputs of the first layers (the seed's x), or [] if there are no layers."""
+        """The inputs of the first layers (the algorithm's x), or [] if there are no layers."""
         firsts = [x for layer in self.layers if layer.depth == 0 for x in layer.inputs]
         return list(dict.fromkeys(firsts))
 
@@ -356,7 +356,8 @@ def _layers(neurons: Sequence[Neuron], consumers: dict[Value, list[Value]]) -> l
 
     A layer is the neurons of one module that read the same inputs, so a module run on
     several samples (or two models side by side) gives a layer per run. Layers are
-    numbered by depth, as the seed numbers them, and placed in order of data flow.
+    numbered by depth, as the backpropagation algorithm numbers them, and placed in
+    order of data flow.
     """
     grouped: dict[tuple[str, tuple[int, ...]], list[Neuron]] = {}
     for neuron in neurons:
@@ -393,8 +394,9 @@ def _above(
 ) -> Layer | None:
     """The layer that alone reads this one's outputs, through its weights; else None.
 
-    Only then is delta the seed's recursion, (W^(l+1))^T delta^(l+1) ⊙ f'(a^l): an
-    output read elsewhere too (a skip, the loss) takes its gradient from there as well.
+    Only then is delta the backpropagation algorithm's recursion, equation (4),
+    (W^(l+1))^T delta^(l+1) ⊙ f'(a^l): an output read elsewhere too (a skip, the loss)
+    takes its gradient from there as well.
     """
     readers = {id(pres.get(c)): pres.get(c) for n in layer.neurons for c in consumers[n.out]}
     if len(readers) != 1:

@@ -85,7 +85,7 @@ def test_node_steps_follow_reverse_topological_order_and_write_partials_apart(
     assert data["mode"] == "nodes"
     assert [s["id"] for s in data["steps"]] == [f"v{i}" for i in reversed(range(len(order)))]
     x_step = data["steps"][-1]
-    assert x_step["lines"][0] == "dy/dx = dy/dn1 · ∂n1/∂x"  # total d, local ∂
+    assert x_step["lines"][0] == "dy/dx = dy/d(x*w) · ∂(x*w)/∂x"  # total d, local ∂
     assert " ".join(x_step["lines"][1:]).split() == ["=", "0.5", "·", "-3", "=", "-1.5"]
     assert x_step["fill"] == {"v0_grad": "grad -1.5000"}
     assert x_step["sources"] == ["v2"]
