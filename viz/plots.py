@@ -3,6 +3,12 @@
 matplotlib is an optional extra (``pip install "chainrule[plot]"``): it is imported
 when a plot is made, so ``import viz`` works without it. The figures are drawn with
 matplotlib's object-oriented API on the Agg canvas (no pyplot, no global state).
+
+They are laid out to be read at ``READ_AT_PX`` wide (a notebook's output, half a slide):
+every text is at least ``LEGIBLE_PX`` there. A figure ``w`` inches wide shown ``READ_AT_PX``
+px wide draws a font of ``pt`` points at ``pt / 72 * READ_AT_PX / w`` px, whatever its dpi,
+so each figure sets its font sizes explicitly for its width (matplotlib's rcParams are neither
+read for them nor changed). A PNG records its smallest font (``SMALLEST_TEXT``).
 """
 
 import io
@@ -16,6 +22,18 @@ from engine import Value, no_grad
 from viz.output import write_atomically
 
 PLOT_FORMATS = {".svg": "svg", ".png": "png"}
+SMALLEST_TEXT = "Smallest text (pt)"
+"""The PNG text chunk (tEXt) in which a plot records its smallest font size, in points.
+
+With the PNG's dpi (its pHYs chunk) and the width it is shown at, it gives the smallest
+text on the screen: ``pt / 72 * dpi * shown_px / png_width_px`` CSS px (the course site's
+test, tests/site/test_pictures.py, reads it so). A PNG holds no text to measure otherwise.
+"""
+READ_AT_PX = 570
+"""The width, in CSS px, the plots are laid out to be read at: a notebook's output on the
+course site (572 px at a 1280 px window), or half of a slide."""
+LEGIBLE_PX = 11
+"""The smallest text, in CSS px, of a plot shown ``READ_AT_PX`` wide."""
 # Colour-blind-safe pair (Okabe and Ito): class 0 blue, class 1 orange, then more for spirals.
 CLASS_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 
@@ -46,11 +64,40 @@ def _format_of(path: Path, name: str) -> str:
 
 
 def _save(figure: Any, canvas_class: Any, target: Path, fmt: str, dpi: int) -> Path:
-    canvas_class(figure)
+    canvas = canvas_class(figure)
+    metadata = {}
+    if fmt == "png":  # the SVG writer takes only its own (Dublin Core) metadata keys
+        canvas.draw()  # the tick labels exist once the figure is drawn
+        metadata[SMALLEST_TEXT] = f"{_smallest_font(figure):g}"
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight")
+    figure.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
     write_atomically(target, buffer.getvalue())
     return target
+
+
+def _smallest_font(figure: Any) -> float:
+    """The smallest font size, in points, of the drawn ``figure``'s visible, non-empty texts.
+
+    Tick labels, axis labels, titles, legends and annotations: every ``matplotlib.text.Text``.
+    Call it after a draw, which makes the tick labels.
+    """
+    from matplotlib.text import Text
+
+    sizes = [
+        float(text.get_fontsize())
+        for text in figure.findobj(Text)
+        if text.get_visible() and text.get_text().strip()
+    ]
+    if not sizes:
+        raise ValueError("_smallest_font: the figure has no visible text")
+    return min(sizes)
+
+
+def _size_ticks(axes: Any, points: float) -> None:
+    """The tick labels of ``axes``, and the offset (``1e-3``) an axis may write beside them."""
+    axes.tick_params(labelsize=points)
+    axes.xaxis.get_offset_text().set_fontsize(points)
+    axes.yaxis.get_offset_text().set_fontsize(points)
 
 
 def _check_dpi(dpi: object, name: str) -> int:
@@ -121,8 +168,11 @@ def plot_decision_boundary(
     colours = [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(n_classes)]
     from matplotlib.colors import ListedColormap
 
+    # 6.4 in shown 570 px wide: 1 pt is 1.24 px, so the 10 pt ticks show at 12.4 px
+    # or more (the saved figure, trimmed to its content, is a little narrower).
     figure = figure_class(figsize=(6.4, 5.6))
     axes = figure.add_subplot()
+    _size_ticks(axes, 10)
     axes.contourf(
         grid_x, grid_y, classes, levels=[k - 0.5 for k in range(n_classes + 1)],
         cmap=ListedColormap(colours), alpha=0.25,
@@ -165,8 +215,11 @@ def plot_history(
             f"{len(accuracy)}; they must match"
         )
     figure_class, canvas_class = _figure_module()
-    figure = figure_class(figsize=(10, 4))
+    # 7.5 in shown 570 px wide: 1 pt is 1.06 px, so the 11 pt ticks show at 11.6 px or more.
+    figure = figure_class(figsize=(7.5, 3.2))
     left, right = figure.subplots(1, 2)
+    _size_ticks(left, 11)
+    _size_ticks(right, 11)
     steps = list(range(len(loss)))
     left.plot(steps, loss, color=CLASS_COLOURS[0], linewidth=2)
     left.set_xlabel("step", fontsize=12)
@@ -179,7 +232,10 @@ def plot_history(
             [s for s, _ in known], [a for _, a in known], color=CLASS_COLOURS[1], linewidth=2
         )
     else:
-        right.text(0.5, 0.5, "no accuracy recorded", ha="center", va="center", fontsize=12)
+        right.text(
+            0.5, 0.5, "no accuracy recorded", ha="center", va="center", fontsize=12,
+            transform=right.transAxes,
+        )  # fmt: skip
     right.set_xlabel("step", fontsize=12)
     right.set_ylabel("accuracy (%)", fontsize=12)
     right.set_ylim(0, 102)

@@ -3,25 +3,19 @@
 Writes images/neuron.svg (lesson 2), images/error-signal-layers.svg (lesson 4),
 images/decision_boundary.png and images/training.png (lesson 6) beside this file,
 the backward-pass explorers the lessons embed (images/*-explorer.html: lessons 2, 3
-and 4), and ../images/mlp-neurons.svg (the README's picture of a model, by neuron).
+and 4), and the README's ../images/neuron.svg (lesson 2's) and ../images/mlp-neurons.svg
+(a model, by neuron).
 
 The lessons' pictures are laid out for the page, so that they can go on a slide as they
 are: shown in the site's column (688 px wide at 1280 px), the smallest text of each is at
 least 11 px (tests/site/test_pictures.py measures it). A Graphviz picture is drawn at 12
 pt, 16 px at its natural size, so one narrower than the column shows at 16 px; a graph
-wider than that is drawn top to bottom (rankdir="TB"). A plot keeps its width, scaled to
-the column, so its fonts are made larger, and its smallest text is recorded in the PNG.
+wider than that is drawn top to bottom (rankdir="TB"). The plots are viz's as they come:
+viz.plots sizes their fonts for a 570 px column and records the smallest in the PNG.
 """
 
-import re
-import struct
-import tempfile
-import zlib
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-import matplotlib
 
 import nn
 import viz
@@ -29,14 +23,6 @@ from engine import Value
 
 HERE = Path(__file__).resolve().parent / "images"
 README_IMAGES = Path(__file__).resolve().parents[1] / "images"
-
-PLOT_FONT_SIZE = 14.0
-"""The plots' base font in pt, for what viz.plots leaves at matplotlib's default (tick labels).
-
-plot_history's figure is 10 in wide: its 10 pt default ticks would be 9.7 px in the column.
-"""
-SMALLEST_TEXT = "Smallest text (pt)"
-"""The PNG text chunk (tEXt) holding a plot's smallest font size, read by the site's test."""
 
 
 def neuron() -> None:
@@ -51,6 +37,7 @@ def neuron() -> None:
     # Left to right it is 1,300 px wide, its text 8 px in the column; top to bottom it is
     # about 600 px wide and shows at its natural size.
     both_palettes(y, "neuron", legend=False, rankdir="TB")
+    viz.save_svg(y, README_IMAGES / "neuron.svg", legend=False, rankdir="TB")  # its first picture
     viz.explorer(
         y, HERE / "neuron-explorer.html", title="Lesson 2: the neuron's backward pass",
         theme="auto", focus=[y, x, w, b], rankdir="TB", legend=False,
@@ -98,41 +85,18 @@ def training() -> tuple[nn.MLP, list[list[float]]]:
     X, y = nn.make_moons(n_samples=100, noise=0.1, seed=1)
     model = nn.MLP(2, [16, 16, 1], seed=1337)
     history = nn.fit(model, X, y, steps=100, progress=False)
-    plot(lambda path: viz.plot_decision_boundary(model, X, y, path), HERE / "decision_boundary.png")
-    plot(lambda path: viz.plot_history(history, path), HERE / "training.png")
+    viz.plot_decision_boundary(model, X, y, HERE / "decision_boundary.png")
+    viz.plot_history(history, HERE / "training.png")
     return model, X
 
 
-def plot(draw: Callable[[Path], Path], png: Path) -> None:
-    """``draw(png)`` at PLOT_FONT_SIZE, with the size of its smallest text recorded in the PNG.
-
-    The size is read off the same figure drawn as SVG with its text kept as text
-    (svg.fonttype "none"), whose font sizes are in points.
-    """
-    with matplotlib.rc_context({"font.size": PLOT_FONT_SIZE}):
-        draw(png)
-        with (
-            tempfile.TemporaryDirectory() as folder,
-            matplotlib.rc_context({"svg.fonttype": "none"}),
-        ):
-            svg = draw(Path(folder) / "twin.svg").read_text(encoding="utf-8")
-    sizes = [float(size) for size in re.findall(r"font-size:\s*([\d.]+)px", svg)]
-    if not sizes:
-        raise RuntimeError(f"{png.name}: the plot's SVG twin has no text to measure")
-    png.write_bytes(with_text(png.read_bytes(), SMALLEST_TEXT, f"{min(sizes):g}"))
-
-
-def with_text(data: bytes, key: str, value: str) -> bytes:
-    """The PNG ``data`` with a tEXt chunk ``key``: ``value`` before its IEND chunk."""
-    body = key.encode("latin-1") + b"\0" + value.encode("latin-1")
-    chunk = struct.pack(">I", len(body)) + b"tEXt" + body
-    chunk += struct.pack(">I", zlib.crc32(b"tEXt" + body))
-    end = data.rindex(b"IEND") - 4  # the IEND chunk starts with its length
-    return data[:end] + chunk + data[end:]
-
-
 def mlp_neurons(model: nn.MLP, points: list[list[float]]) -> None:
-    """The README's trained moons model on the first moons point, a box per neuron."""
+    """The README's trained moons model on the first moons point, a box per neuron.
+
+    Left to right it is 1,386 pt wide, its text 7 px in GitHub's 830 px column; top to
+    bottom each layer's 16 boxes stand in a row, 3,003 pt wide. No layout makes it legible
+    there, so it stays left to right, and a click on it opens it at its natural size.
+    """
     model.zero_grad()
     score = model(points[0])
     assert isinstance(score, Value)

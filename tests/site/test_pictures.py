@@ -31,12 +31,12 @@ from typing import Any
 
 import pytest
 
+from viz.plots import SMALLEST_TEXT  # the PNG text chunk a plot records its smallest font in
+
 ROOT = Path(__file__).resolve().parents[2]
 MIN_TEXT_PX = 11.0
 VIEWPORT = {"width": 1280, "height": 800}
 PALETTES = ("default", "slate")  # Material's light and dark palettes
-SMALLEST_TEXT = "Smallest text (pt)"
-"""The PNG text chunk that docs/lessons/make_pictures.py writes into a plot: its smallest font."""
 
 # One function for the page and for each frame: the smallest text of each picture shown.
 # An SVG's text is measured where the browser draws it: its font size times the scale of

@@ -73,6 +73,56 @@ def test_history_curves_with_and_without_accuracy(tmp_path: Path) -> None:
     ET.fromstring(viz.plot_history(regression, tmp_path / "h.svg").read_bytes())
 
 
+def shown_text_px(png: Path, width: float) -> float:
+    """The smallest text of a plot's PNG shown ``width`` px wide, from what the PNG records."""
+    from PIL import Image
+
+    with Image.open(png) as image:
+        points = float(image.info[viz.plots.SMALLEST_TEXT])
+        dpi = image.info["dpi"][0]
+        return points / 72 * dpi * width / image.width
+
+
+def moons_plots(folder: Path, dpi: int = 150) -> list[Path]:
+    """Notebook 3's two plots, and a history without accuracy whose losses need an offset."""
+    X, y = nn.make_moons(n_samples=40, noise=0.1, seed=1)
+    model = nn.MLP(2, [4, 1], seed=0)
+    history = nn.fit(model, X, y, steps=5, progress=False)
+    tiny = nn.History(loss=[1e-5 + 1e-9 * i for i in range(5)], accuracy=[float("nan")] * 5)
+    return [
+        viz.plot_decision_boundary(model, X, y, folder / "b.png", resolution=10, dpi=dpi),
+        viz.plot_history(history, folder / "h.png", dpi=dpi),
+        viz.plot_history(tiny, folder / "tiny.png", title="Offset loss", dpi=dpi),
+    ]
+
+
+@pytest.mark.parametrize("dpi", [72, 150])
+def test_every_text_is_legible_with_the_plot_shown_570_px_wide(tmp_path: Path, dpi: int) -> None:
+    for png in moons_plots(tmp_path, dpi):
+        assert shown_text_px(png, viz.plots.READ_AT_PX) >= viz.plots.LEGIBLE_PX, png.name
+
+
+def test_the_png_records_its_smallest_font_the_ticks(tmp_path: Path) -> None:
+    from PIL import Image
+
+    recorded = []
+    for png in moons_plots(tmp_path):
+        with Image.open(png) as image:
+            recorded.append(image.info[viz.plots.SMALLEST_TEXT])
+    assert recorded == ["10", "11", "11"]  # the tick labels (and the loss's offset, 1e-5)
+
+
+def test_the_fonts_ignore_and_keep_the_users_rcparams(tmp_path: Path) -> None:
+    """A user's small default font does not shrink the plots, and the plots change no default."""
+    import matplotlib
+
+    with matplotlib.rc_context({"font.size": 5, "xtick.labelsize": 4, "legend.fontsize": 4}):
+        before = dict(matplotlib.rcParams)
+        for png in moons_plots(tmp_path):
+            assert shown_text_px(png, viz.plots.READ_AT_PX) >= viz.plots.LEGIBLE_PX, png.name
+        assert dict(matplotlib.rcParams) == before
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
