@@ -4,11 +4,11 @@ The Python backend runs the piece in a loop, once per sample. Here each variable
 the piece holds one number per sample (a numpy row), so the piece runs once for the
 whole batch; the neurons of a layer become one matrix product, ``a1 = W1 @ h0 + b1``
 (written ``xp.matmul(W1, h0)``: numpy's ``@``, made to keep IEEE's nan where BLAS skips
-a zero's products),
-and the backward pass through them is the seed's recursion in matrix form,
-``delta1 = (W2.T @ delta2) * f'(a1)``. Parameter gradients are summed
-over the samples (``dW1 = delta1 @ h0.T``). What is not part of a repeated piece (the
-mean, a regularisation term) stays the Python backend's scalar code.
+a zero's products), and the backward pass through them is the backpropagation
+algorithm's recursion, equation (4), in matrix form: ``delta1 = (W2.T @ delta2) * f'(a1)``.
+Parameter gradients are summed over the samples (``dW1 = delta1 @ h0.T``). What is not
+part of a repeated piece (the mean, a regularisation term) stays the Python backend's
+scalar code.
 
 Each line is still traced from the operations' own rules (``engine.codegen.symbolic``),
 with the tests a rule makes written ``xp.where(...)``, so the numbers are the engine's,
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine import ieee, ops
 from engine.codegen import array_math
@@ -62,6 +62,21 @@ class _ArrayMath:
 array_code_math = _ArrayMath()
 
 
+class _LayerNames(NamedTuple):
+    """A layer's arrays: its matrices, its rows (``a1``, ``h1``) and their gradients."""
+
+    w: str
+    b: str
+    dw: str
+    db: str
+    a: str
+    delta: str
+    h: str
+    dh: str
+    reads: str  # the matrix of what it reads, when that is no other layer's rows: h0
+    dreads: str
+
+
 class _Block:
     """Rows computed together: a layer's ``a`` or its activation's ``h``, one row per neuron."""
 
@@ -77,10 +92,10 @@ class ArrayWriter(_Writer):
     """Writes the generated module with each repeated piece as array code over the batch."""
 
     HEADER = (
-        "Outside the batch's piece, v<i> is the number of node i (numbered in topological",
-        "order) and g<i> is d(output)/d(node i), as backend='python' writes them. Inside it,",
-        "each variable holds one number per sample: a1 is layer 1's pre-activations, one",
-        "row per neuron; h1 = f(a1); delta1 = d(output)/d(a1), the seed's error signal.",
+        "Inside the batch's piece a variable holds one number per sample: h0 is the data, a row",
+        "per input x[i]; a1 = W1 @ h0 + b1, a row per neuron; h1 = f(a1); delta1 = d(output)/da1,",
+        "the error signal; dW1, db1 the gradients of W1, b1. Elsewhere a node goes by its name in",
+        "the pictures (W1_3_0, x_0, L, a label) or v<i>, and its gradient by d<name> or g<i>.",
         "Sums over the samples may add in another order than the engine does.",
     )
 
@@ -89,12 +104,10 @@ class ArrayWriter(_Writer):
         self.namespace["xp"] = array_math
         self.notes: list[str] = []
         self.exprs: dict[Value, Expr] = {}  # how array code reads a piece's node
-        self.layers: dict[Repeat, list[Layer]] = {}
-        self.names: set[str] = set()
-        # W or b, the name of its inputs' positions, and whether it is a column (b is).
-        self.matrices: list[tuple[str, str, bool]] = []
+        # W or b, the name of its inputs' positions, whether it is a column (b is), its gradient.
+        self.matrices: list[tuple[str, str, bool, str]] = []
         self.kept: set[Value] = set()  # the inputs scalar code reads and adds gradients to
-        self.matrix_names: dict[Layer, tuple[str, str]] = {}
+        self.layer_names: dict[Layer, _LayerNames] = {}
         self.pieces: dict[Value, tuple[int, int, Repeat]] = {}  # watched node: (k, i, repeat)
         self.blocks: dict[Value, _Block] = {}  # each layer's node: the block it is a row of
         self.per_sample: set[str] = set()  # expressions holding one number per sample
@@ -104,56 +117,75 @@ class ArrayWriter(_Writer):
         self.over_inputs: dict[Value, list[Any]] = {}
         self.late: list[tuple[str, str]] = []  # gradient lines written with the result
         self.samples: int | None = None  # while writing a piece: how many samples it has
-
-    def fresh(self, name: str) -> str:
-        """Return ``name``, or ``name_2``, ... if code already uses it."""
-        chosen, k = name, 1
-        while chosen in self.names or chosen in self.namespace:
-            k += 1
-            chosen = f"{name}_{k}"
-        self.names.add(chosen)
-        return chosen
+        self.root_lists: dict[Repeat, str] = {}  # a piece's roots as a list, for a gather's call
 
     def read(self, node: Value) -> Expr:
         """The expression of a node's number: a piece's node is a row of one of its arrays."""
         expr = self.exprs.get(node)
         return expr if expr is not None else super().read(node)
 
+    def choose_names(self, repeats: list[Repeat]) -> None:
+        """Find each piece's layers and name their arrays, then name the nodes as the base does."""
+        inputs = set(self.inputs)
+        for repeat in repeats:
+            self.layers[repeat] = find_layers(repeat.pieces[0], inputs)
+            columns = set(repeat.constants[0])
+            outputs: set[tuple[Value, ...]] = set()  # the rows of the layers before
+            for layer in self.layers[repeat]:
+                self.layer_names[layer] = self._name_layer(layer, outputs, columns)
+                outputs.add(tuple(layer.neurons))
+                outputs.add(tuple(layer.activation))
+        super().choose_names(repeats)
+
+    def _name_layer(
+        self, layer: Layer, outputs: set[tuple[Value, ...]], columns: set[Value]
+    ) -> _LayerNames:
+        """Name a layer's arrays: ``W1``, ``b1``, ``dW1``, ``db1``, ``a1``, ``delta1``, ``h1``..."""
+        l, fresh = layer.number, self.fresh  # noqa: E741 - the algorithm's l
+        w = fresh(f"W{l}")
+        b = fresh(f"b{l}") if layer.biases else ""
+        dw, db = fresh(f"d{w}"), fresh(f"d{b}") if b else ""
+        a, delta = fresh(f"a{l}"), fresh(f"delta{l}")
+        h, dh = (fresh(f"h{l}"), fresh(f"dh{l}")) if layer.activation else ("", "")
+        reads = dreads = ""
+        if tuple(layer.reads) not in outputs:
+            reads = fresh(f"h{l - 1}")  # the data, h0, or rows stacked from single nodes
+            if not all(x in columns for x in layer.reads):
+                dreads = fresh(f"d{reads}")
+        return _LayerNames(w, b, dw, db, a, delta, h, dh, reads, dreads)
+
     def write(self, repeats: list[Repeat]) -> None:
-        """Find each piece's layers and name their matrices, then write the module."""
+        """Gather the layers' weights and biases as matrices, then write the module."""
         if not repeats:
             self.notes.append(
                 "no repeated per-sample piece was found (the same nodes built for each sample "
                 "and gathered by one sum), so the whole graph runs as Python code, as "
                 "backend='python' writes it"
             )
-        inputs = set(self.inputs)
         for repeat in repeats:
-            layers = find_layers(repeat.pieces[0], inputs)
-            self.layers[repeat] = layers
+            layers = self.layers[repeat]
             if not layers:
                 self.notes.append(
-                    f"the piece that v{self.position[repeat.fan_in]} gathers has no layer (neurons "
+                    f"the piece that {self.name(repeat.fan_in)} gathers has no layer (neurons "
                     "as dot+b nodes whose weights are inputs, as nn builds them), so it runs "
                     "over the samples element by element, with no matrix product"
                 )
             for layer in layers:
-                suffix = str(layer.number)
-                w = self.fresh(f"W{suffix}")
-                b = self.fresh(f"b{suffix}") if layer.biases else ""
-                self.matrix_names[layer] = (w, b)
+                names = self.layer_names[layer]
                 where_w = xp.asarray([[self.inputs[p] for p in row] for row in layer.weights])
-                self.matrices.append((w, self.bind(f"index_{w}", where_w), False))
+                index = self.bind(self.fresh(f"index_{names.w}"), where_w)
+                self.matrices.append((names.w, index, False, names.dw))
                 if layer.biases:
                     where_b = xp.asarray([self.inputs[p] for p in layer.biases])
-                    self.matrices.append((b, self.bind(f"index_{b}", where_b), True))
+                    index = self.bind(self.fresh(f"index_{names.b}"), where_b)
+                    self.matrices.append((names.b, index, True, names.db))
             watched = set(self.watched)
             if watched:  # where each watched node is: sample k, node i of the piece
                 for k, piece in enumerate(repeat.pieces):
                     for i, node in enumerate(piece):
                         if node in watched:
                             self.pieces[node] = (k, i, repeat)
-        looped = {node for repeat in repeats for piece in repeat.pieces for node in piece}
+        looped = self.looped
         # Array code writes a piece's chains of + link by link: no term shares a variable.
         for node in looped.intersection(self.alias):
             del self.alias[node]
@@ -190,12 +222,13 @@ class ArrayWriter(_Writer):
     def _index_halves(self, node: Value) -> list[Any]:
         """The input positions of a sum's operands, or of a dot's two halves."""
         where = xp.asarray([self.inputs[p] for p in node.parents])
+        # Named for the node, or for what it does when it has no name: index_dot_w.
+        term = self.variables.get(node) or node._rule.name
         if node._rule is ops.SUM:
-            return [self.bind(self.fresh(f"index_v{self.position[node]}"), where)]
+            return [self.bind(self.fresh(f"index_{term}"), where)]
         n = len(where) // 2
-        tag = self.position[node]
         return [
-            self.bind(self.fresh(f"index_v{tag}_{half}"), part)
+            self.bind(self.fresh(f"index_{term}_{half}"), part)
             for half, part in (("w", where[:n]), ("x", where[n:]))
         ]
 
@@ -204,7 +237,7 @@ class ArrayWriter(_Writer):
         if self.matrices or self.over_inputs:
             self.emit(1, "# the inputs as one array, and the layers' weights and biases from it")
             self.emit(1, "p = xp.asarray(values)")
-            for name, index, column in self.matrices:
+            for name, index, column, _ in self.matrices:
                 self.emit(1, f"{name} = p[{index}{', None' if column else ''}]")
 
     def _forward(self, node: Value, indent: int) -> None:
@@ -242,9 +275,9 @@ class ArrayWriter(_Writer):
     # -- the piece, forward -------------------------------------------------------------
 
     def _loop_forward(self, repeat: Repeat) -> None:
-        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
+        template, fan = repeat.pieces[0], self.name(repeat.fan_in)
         samples = len(repeat.pieces)
-        self.emit(1, f"# v{tag} gathers {samples} copies of one piece of {len(template)} nodes,")
+        self.emit(1, f"# {fan} gathers {samples} copies of one piece of {len(template)} nodes,")
         self.emit(1, "# one per sample; the piece runs once, each row one number per sample.")
         varying = _varying_columns(repeat.constants)
         columns = {c: j for j, c in enumerate(repeat.constants[0])}
@@ -265,12 +298,12 @@ class ArrayWriter(_Writer):
         for j in varying:
             constant = repeat.constants[0][j]
             if constant in read_by_rows:
-                name = f"v{self.position[constant]}"
+                name = self.name(constant)
                 self.scope[constant] = Expr(name)
                 names.append(name)
                 table.append([row[j].data for row in repeat.constants])
         if names:
-            data = self.bind(f"data{tag}", xp.asarray(table, dtype=float))
+            data = self.bind(self.fresh("samples"), xp.asarray(table, dtype=float))
             targets = ", ".join(names) + ("," if len(names) == 1 else "")
             self.emit(1, f"{targets} = {data}", "the constants that differ between samples")
         self.per_sample.update(self.scope[c].text for c in repeat.constants[0] if c in self.scope)
@@ -297,11 +330,12 @@ class ArrayWriter(_Writer):
                 ]
                 self.bind("add_up", _add_up)
                 total = f"add_up([{', '.join(terms)}])" if len(terms) > 1 else total
-            self.emit(1, f"v{tag} = {total}", f"{fan_in.op} over the samples", fan_in)
+            self.emit(1, f"{fan} = {total}", f"{fan_in.op} over the samples", fan_in)
         else:
-            self.emit(1, f"roots{tag} = {self._whole(root, samples)}.tolist()")
-            forward = self._call_forward(fan_in, Expr(f"roots{tag}"))
-            self.emit(1, f"v{tag} = {forward}", f"{fan_in.op} of the samples' roots", fan_in)
+            roots = self.root_lists[repeat] = self.fresh("roots")
+            self.emit(1, f"{roots} = {self._whole(root, samples)}.tolist()")
+            forward = self._call_forward(fan_in, Expr(roots))
+            self.emit(1, f"{fan} = {forward}", f"{fan_in.op} of the samples' roots", fan_in)
 
     def _whole(self, expr: Expr, samples: int) -> str:
         """The text of a piece's value as one number per sample, even where all are the same."""
@@ -312,15 +346,15 @@ class ArrayWriter(_Writer):
     def _layer_forward(self, layer: Layer, repeat: Repeat, columns: dict[Value, int]) -> None:
         number, samples, blocks = layer.number, len(repeat.pieces), self.blocks
         h = self._reads(layer, repeat, columns)
-        a = self.fresh(f"a{number}")
-        w, b = self.matrix_names[layer]
+        names = self.layer_names[layer]
+        a, w, b = names.a, names.w, names.b
         bias = f" + {b}" if b else ""
         each = f"{layer.neurons[0].op} of {len(layer.reads)}"
         many = len(layer.neurons) > 1
         size = f"{len(layer.neurons)} neurons, each a {each}" if many else f"1 neuron, a {each}"
         comment = f"layer {number}: {size}"
         self.emit(1, f"{a} = xp.matmul({w}, {h}){bias}", comment, layer.neurons[0])
-        block = _Block(a, self.fresh(f"delta{number}"), layer.neurons, samples, h)
+        block = _Block(a, names.delta, layer.neurons, samples, h)
         for neuron in layer.neurons:
             self.exprs[neuron] = Expr(f"{a}[{block.rows[neuron]}]")
             blocks[neuron] = block
@@ -333,15 +367,15 @@ class ArrayWriter(_Writer):
         block = self.blocks.get(reads[0])
         if block is not None and block.nodes == reads:
             return block.name
+        # Named with the layer's other arrays; were the blocks to say otherwise, a fresh name.
+        name = self.layer_names[layer].reads or self.fresh(f"h{layer.number - 1}")
         if all(x in columns for x in reads):
-            name = self.fresh(f"h{layer.number - 1}")
             j = [columns[x] for x in reads]
             data = xp.asarray([[row[i].data for row in repeat.constants] for i in j], dtype=float)
             self.bind(name, data)
             self.emit(1, f"# {name}: the samples' {len(reads)} inputs, one row each (data)")
             self.data_names.add(name)
             return name
-        name = self.fresh(f"h{layer.number - 1}")
         items = ", ".join(self.read(x).text for x in reads)
         self.emit(1, f"{name} = xp.rows([{items}], {samples})", "the layer's inputs, stacked")
         self.stacked[name] = reads
@@ -355,9 +389,9 @@ class ArrayWriter(_Writer):
         value = trace(lambda: op.forward(a, *node._ctx), where) if op in ops.INLINE else None
         if value is None:
             value = call(f"xp.{op.forward.__name__.lstrip('_')}", a, *node._ctx)
-        h = self.fresh(f"h{layer.number}")
+        h, dh = self.layer_names[layer].h, self.layer_names[layer].dh
         self.emit(1, f"{h} = {as_expr(value).text}", f"{node.op}, one per neuron", node)
-        block = _Block(h, self.fresh(f"gh{layer.number}"), layer.activation, samples)
+        block = _Block(h, dh, layer.activation, samples)
         for act in layer.activation:
             self.exprs[act] = Expr(f"{h}[{block.rows[act]}]")
             blocks[act] = block
@@ -404,11 +438,10 @@ class ArrayWriter(_Writer):
     # -- the piece, backward ------------------------------------------------------------
 
     def _loop_backward(self, repeat: Repeat, assigned: set[Value]) -> None:
-        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
-        samples = len(repeat.pieces)
-        fan_in = repeat.fan_in
+        template, fan_in = repeat.pieces[0], repeat.fan_in
+        samples, fan = len(repeat.pieces), self.name(fan_in)
         g = self.grad(fan_in)
-        self.emit(1, f"# v{tag} over the samples: the piece's backward pass, once for all of them")
+        self.emit(1, f"# {fan} over the samples: the piece's backward pass, once for all of them")
         contributions: dict[Any, list[str]] = {}
         root = template[-1]
         if fan_in._rule is ops.SUM or repeat.links:
@@ -420,8 +453,9 @@ class ArrayWriter(_Writer):
                 if rule not in _KNOWN
                 else self.bind(f"d_{rule.name}", rule.local)
             )
-            self.emit(1, f"d{tag} = xp.asarray({local}(roots{tag}, v{tag}, ieee))", "", fan_in)
-            contributions[root] = [f"{g} * d{tag}"]
+            ds, roots = self.local_name(fan_in), self.root_lists[repeat]
+            self.emit(1, f"{ds} = xp.asarray({local}({roots}, {fan}, ieee))", "", fan_in)
+            contributions[root] = [f"{g} * {ds}"]
         layers = self.layers[repeat]
         first = _first_members(template, layers)
         in_layers = {n for layer in layers for n in (*layer.neurons, *layer.activation)}
@@ -473,12 +507,14 @@ class ArrayWriter(_Writer):
     def _layer_backward(self, layer: Layer, contributions: dict[Any, list[str]]) -> None:
         block = self.blocks[layer.neurons[0]]
         delta = self._block_gradient(block, contributions)
-        w, b = self.matrix_names[layer]
+        names = self.layer_names[layer]
+        w, b = names.w, names.b
         h = block.reads
         summed = f"d(output)/d{w}, summed over the samples"
-        self.emit(1, f"d{w} = xp.matmul({delta}, {h}.T)", summed)
+        self.emit(1, f"{names.dw} = xp.matmul({delta}, {h}.T)", summed)
         if b:
-            self.emit(1, f"d{b} = {delta}.sum(axis=1)", f"d(output)/d{b}, summed over the samples")
+            summed = f"d(output)/d{b}, summed over the samples"
+            self.emit(1, f"{names.db} = {delta}.sum(axis=1)", summed)
         if h in self.data_names:
             return
         back = f"xp.matmul({w}.T, {delta})"
@@ -486,7 +522,7 @@ class ArrayWriter(_Writer):
         if below is not None and below.name == h:
             contributions.setdefault(below, []).append(back)
             return
-        gh = self.fresh(f"g{h}")
+        gh = names.dreads or self.fresh(f"d{h}")
         self.emit(1, f"{gh} = {back}", f"d(output)/d{h}")
         for i, x in enumerate(self.stacked[h]):
             if x in self.varies:
@@ -511,11 +547,12 @@ class ArrayWriter(_Writer):
         self.emit(1, f"grads = xp.zeros({len(self.inputs)})")
         scalar = [n for n in self.inputs if n in self.kept]
         if scalar:
-            where = self.bind("index_scalars", xp.asarray([self.inputs[n] for n in scalar]))
+            where = self.fresh("index_scalars")
+            self.bind(where, xp.asarray([self.inputs[n] for n in scalar]))
             names = ", ".join(self.grad(n) for n in scalar)
             self.emit(1, f"grads[{where}] = [{names}]", "what the scalar code added up")
-        for name, index, _ in self.matrices:
-            self.emit(1, f"grads[{index}] += d{name}", "the layers' share, added in")
+        for _, index, _, gradient in self.matrices:
+            self.emit(1, f"grads[{index}] += {gradient}", "the layers' share, added in")
         for line, comment in self.late:
             self.emit(1, line, comment)
         plan: list[tuple[int, int]] = []
@@ -532,7 +569,7 @@ class ArrayWriter(_Writer):
             plan.append((sources.index(text), k))
         watched = "[]"
         if plan:
-            bound = self.bind("watch_plan", plan)
+            bound = self.bind(self.fresh("watch_plan"), plan)
             watched = f"xp.watched({bound}, [{', '.join(sources)}])"
         self.emit(1, f"return {self.read(output).text}, grads.tolist(), {watched}")
 

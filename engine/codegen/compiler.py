@@ -20,6 +20,8 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from engine import edits, ieee, ops
+from engine.codegen import names
+from engine.codegen.layers import Layer, find_layers
 from engine.codegen.repeats import (
     Repeat,
     chain_terms,
@@ -43,6 +45,14 @@ from engine.graph import topological_order
 from engine.value import Value, _number
 
 _KNOWN = frozenset(ops.TABLE)
+# The names the code binds itself, whatever the graph: no node's variable may take them.
+_OWN_NAMES = (
+    *("values", "forward_backward", "add_up", "pick_inputs", "p", "grads", "d", "_"),
+    *("ieee", "xp", "ops", "math"),
+    *(op.forward.__name__.lstrip("_") for op in ops.TABLE),
+    *(f"d_{op.name}" for op in ops.TABLE),
+)
+_IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
 _COMMENT_AT = 44  # the column where comments start, when the code leaves room
 _LABEL_CHARS = 40  # longer labels are cut in comments
 # A wider sum or dot is a call on a list: Python's compiler recurses into a long chain of
@@ -64,7 +74,9 @@ class CompiledGraph:
     ``cg(values)`` takes one number per input, in the order given to
     [`compile`][engine.compile], and returns ``(output, [d output / d input, ...])``
     as floats.
-    ``cg.source`` is the generated module. Like any tracer, the code holds the
+    ``cg.source`` is the generated module; its variables have the names the pictures
+    give their nodes (``W1_3_0``, ``h1_3``, ``x_0``, a label), ``v<i>`` where there is
+    none (see ``engine.codegen.names``). Like any tracer, the code holds the
     operations the graph recorded, not the Python ``if`` that chose them; see
     [`compile`][engine.compile].
     """
@@ -95,10 +107,10 @@ class CompiledGraph:
         self.watch = watch
         """The nodes whose values ``run`` reports as ``watched``."""
         self.lines = lines[0]
-        """For node ``i`` (``v<i>``, in topological order), the source lines (from 1) that
-        compute it and pass its gradient on; a loop's lines count for its first copy."""
+        """For node ``i`` (its place in the topological order), the source lines (from 1)
+        that compute it and pass its gradient on; a loop's lines count for its first copy."""
         self.grad_lines = lines[1]
-        """For node ``i``, the source lines that add a chain-rule term to its gradient ``g<i>``."""
+        """For node ``i``, the source lines that add a chain-rule term to its gradient."""
         self._function = function
 
     def __call__(self, values: Sequence[float]) -> tuple[float, list[float]]:
@@ -200,9 +212,10 @@ def compile(  # noqa: A001 - engine.compile is the contract
         )
         fan_ins = {repeat.fan_in for repeat in repeats}
         writer.sums([c for c in chains if len(c) > 1 and c[-1] not in fan_ins], uses)
-        writer.write(repeats)
     else:
-        writer.write([])
+        repeats = []
+    writer.choose_names(repeats)
+    writer.write(repeats)
     source = "\n".join(line[0] for line in writer.lines) + "\n"
     lines: dict[int, list[int]] = {}
     grad_lines: dict[int, list[int]] = {}
@@ -256,13 +269,25 @@ def _leaves(nodes: Sequence[Value], name: str, *, leaves_only: bool = True) -> t
     return tuple(nodes)
 
 
+class _Loop(NamedTuple):
+    """A loop over a piece's copies: the names its backward lines read, those lines, its lists."""
+
+    needed: list[str]
+    body: list[tuple[str, int, int]]
+    roots: str
+    saved: str
+
+
 class _Writer:
     """Writes the generated module line by line."""
 
     HEADER: tuple[str, ...] = (
-        "v<i> is the number of node i, numbered in topological order as viz.draw_dot",
-        "numbers them; g<i> is d(output)/d(node i). Each backward line adds one",
-        "chain-rule term: the gradient of a node times its local derivative.",
+        "Each variable has its node's name in the pictures: W1_3_0 is W1[3,0], the weight of",
+        "layer 1's neuron 3 on input 0; b1_3 is its bias, a1_3 = W1[3,:] . x + b1_3 and",
+        "h1_3 = f(a1_3); x_0 is the input x[0], L the loss; a label you gave stays. A node with",
+        "no name is v<i>, i its place in the topological order. d<name> is d(output)/d(name)",
+        "(g<i> is v<i>'s); delta1_3 = d(output)/d(a1_3) is the error signal. Each backward line",
+        "adds one chain-rule term: the gradient of a node times its local derivative.",
     )
 
     def __init__(
@@ -278,13 +303,12 @@ class _Writer:
         self.lines: list[tuple[str, int, int]] = []
         self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}
         self.scope: dict[Value, Expr] = {}  # the constants a loop body reads as variables
-        self.looped: set[Value] = set()  # the nodes a loop computes
+        self.looped: set[Value] = set()  # the nodes a loop computes (set by choose_names)
         self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
         # How the code writes a rule's test and which math namespace rules are traced with.
         self.join: Join = conditional
         self.math: Any = code_math
-        # For each loop: the numbers its backward lines read, and those lines.
-        self.loops: dict[Repeat, tuple[list[str], list[tuple[str, int, int]]]] = {}
+        self.loops: dict[Repeat, _Loop] = {}
         # Chains of binary + (Python's sum): the forward pass adds each chain's terms in one
         # line at its top; the backward pass gives each link's terms the top's gradient, at
         # the link's own place, so that every gradient adds up in the engine's order.
@@ -295,6 +319,10 @@ class _Writer:
         # A term that only its chain uses has the top's gradient: it is the top's variable.
         self.alias: dict[Value, Value] = {}
         self.uses: Counter[Value] = Counter()
+        self.taken = names.Names((*self.namespace, *_OWN_NAMES))
+        self.variables: dict[Value, str] = {}  # the nodes with a name, not a number
+        self.gradients: dict[Value, str] = {}
+        self.layers: dict[Repeat, list[Layer]] = {}  # each loop's piece: its layers
 
     def sums(self, chains: Iterable[list[Value]], uses: Counter[Value]) -> None:
         """Write each chain of binary + (Python's sum) as one sum of its terms."""
@@ -320,8 +348,45 @@ class _Writer:
 
     # -- names ------------------------------------------------------------------------
 
+    def choose_names(self, repeats: list[Repeat]) -> None:
+        """Name the variables: each node the code holds, as the pictures name it (see names)."""
+        looped = self.looped
+        for repeat in repeats:
+            for piece in repeat.pieces:
+                looped.update(piece)
+        rest = [n for n in self.order if n not in looped]
+        held = [n for n in rest if n in self.varies]
+        layers: list[Layer] = []
+        fallbacks: dict[Value, str] = {}
+        for repeat in repeats:
+            template = repeat.pieces[0]
+            if repeat not in self.layers:
+                self.layers[repeat] = find_layers(template, set(self.inputs))
+            layers += self.layers[repeat]
+            held += template
+            held += [repeat.constants[0][j] for j in _varying_columns(repeat.constants)]
+            if repeat.links or repeat.fan_in._rule is ops.SUM:
+                fallbacks[repeat.fan_in] = "total"  # the sum of the copies' roots
+        layers += names.layers_outside(rest, self.inputs, layers)
+        fallbacks[self.order[-1]] = "L"  # the loss
+        held = sorted(set(held), key=self.position.__getitem__)
+        pictures = names.layer_names(layers)
+        self.variables = names.choose(held, pictures, fallbacks, self.taken)
+        own = [n for n in held if n in self.varies]
+        deltas = names.error_signals(layers)
+        self.gradients = names.gradients(own, self.variables, deltas, self.taken)
+
+    def fresh(self, name: str) -> str:
+        """Return ``name``, or ``name_2``, ... if the code already uses it; it is then taken."""
+        return self.taken.fresh(name)
+
     def name(self, node: Value) -> str:
-        return f"v{self.position[node]}"
+        return self.variables.get(node) or f"v{self.position[node]}"
+
+    def local_name(self, node: Value) -> str:
+        """The name of the list of a node's local derivatives, when a call gives them."""
+        name = self.variables.get(node)
+        return f"d{self.position[node]}" if name is None else self.fresh(f"local_{name}")
 
     def read(self, node: Value) -> Expr:
         """The expression of a node's number: its variable, or the constant it holds."""
@@ -333,7 +398,7 @@ class _Writer:
     def grad(self, node: Value) -> str:
         while node in self.alias:
             node = self.alias[node]
-        return f"g{self.position[node]}"
+        return self.gradients.get(node) or f"g{self.position[node]}"
 
     def bind(self, name: str, thing: object) -> str:
         bound = self.namespace.setdefault(name, thing)
@@ -363,8 +428,7 @@ class _Writer:
     def write(self, repeats: list[Repeat]) -> None:
         piece_of: dict[Value, Repeat] = {}
         for repeat in repeats:
-            for piece in repeat.pieces:
-                self.looped.update(piece)
+            for piece in repeat.pieces:  # self.looped holds them since choose_names
                 piece_of.update(dict.fromkeys(piece, repeat))
             if repeat.links:
                 self.roots.update(repeat.roots)
@@ -422,22 +486,23 @@ class _Writer:
             self.emit(indent, " = ".join([*names[start : start + 8], "0.0"]), "", node)
 
     def scalar_inputs(self) -> set[Value]:
-        """The inputs the code keeps in variables (``v<i>``, ``g<i>``): here, all it uses."""
+        """The inputs the code keeps in variables (``W1_3_0``, ``dW1_3_0``): here, all it uses."""
         return {leaf for leaf in self.inputs if leaf in self.position}
 
     def _inputs(self) -> None:
         kept = self.scalar_inputs()
         if not kept:
             return
-        read = [(self.name(leaf), j) for leaf, j in self.inputs.items() if leaf in kept]
+        held = [leaf for leaf in self.inputs if leaf in kept]
+        read = [(self.name(leaf), self.inputs[leaf]) for leaf in held]
+        width = max(8, *(len(name) for name, _ in read))
         self.emit(1, "# inputs, in the order given to engine.compile:")
-        for leaf in self.inputs:
-            if leaf in kept:
-                name = self.name(leaf)
-                self.emit(1, f"#   {name:<8} {_quote(leaf.label)}" if leaf.label else f"#   {name}")
+        for leaf, (name, _) in zip(held, read, strict=True):
+            label = f" {_quote(leaf.label)}" if leaf.label else ""
+            self.emit(1, f"#   {name:<{width}}{label}".rstrip())
         if all(leaf in kept or leaf not in self.position for leaf in self.inputs):
-            names = [self.name(leaf) if leaf in kept else "_" for leaf in self.inputs]
-            self.emit(1, f"{', '.join(names)}{',' if len(names) == 1 else ''} = values")
+            targets = [self.name(leaf) if leaf in kept else "_" for leaf in self.inputs]
+            self.emit(1, f"{', '.join(targets)}{',' if len(targets) == 1 else ''} = values")
         elif len(read) == 1:
             self.emit(1, f"{read[0][0]} = values[{read[0][1]}]")
         else:
@@ -481,7 +546,7 @@ class _Writer:
         operands = [self.read(p) for p in node.parents]
         out = self.read(node)
         if op not in _KNOWN:
-            ds = f"d{self.position[node]}"
+            ds = self.local_name(node)
             self.emit(indent, f"{ds} = {self._call_local(node, operands, out)}", op.name, node)
             return [Expr(f"{ds}[{i}]") for i in range(len(operands))]
         m, join = self.math, self.join
@@ -568,90 +633,94 @@ class _Writer:
     # -- a repeated piece as a loop ---------------------------------------------------
 
     def _loop_forward(self, repeat: Repeat) -> None:
-        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
+        template, fan_in = repeat.pieces[0], repeat.fan_in
         varying = _varying_columns(repeat.constants)
-        for j, constant in enumerate(repeat.constants[0]):
-            if j in varying:
-                self.scope[constant] = Expr(f"v{self.position[constant]}")
+        targets = [self.name(repeat.constants[0][j]) for j in varying]
+        for j, target in zip(varying, targets, strict=True):
+            self.scope[repeat.constants[0][j]] = Expr(target)
         rows = tuple(tuple(row[j].data for j in varying) for row in repeat.constants)
-        table = self.bind(f"constants{tag}", rows)
-        names = [f"v{self.position[repeat.constants[0][j]]}" for j in varying]
+        table = self.bind(self.fresh("samples"), rows)
+        roots, saved = self.fresh("roots"), self.fresh("saved")
         copies, size = len(repeat.pieces), len(template)
-        self.emit(1, f"# v{tag} gathers {copies} copies of one piece of {size} nodes,")
+        self.emit(1, f"# {self.name(fan_in)} gathers {copies} copies of one piece of {size} nodes,")
         self.emit(1, "# the same work on other constants: the loop runs the first copy's")
         self.emit(1, "# lines, with its names, once for each copy's constants.")
-        self.emit(1, f"roots{tag} = []")
-        self.emit(1, f"saved{tag} = []")
+        self.emit(1, f"{roots} = []")
+        self.emit(1, f"{saved} = []")
         # The piece's nodes watched in any copy; each copy keeps its numbers of them.
         watched = set(self.watched)
         shown = sorted(
             {i for piece in repeat.pieces for i, node in enumerate(piece) if node in watched}
         )
         seen = [template[i] for i in shown]
+        kept = self.fresh("seen") if seen else ""
         if seen:
-            self.emit(1, f"seen{tag} = []")
-        targets = ", ".join(names) + ("," if len(names) == 1 else "")
-        self.emit(1, f"for {targets or '_'} in {table}:")
+            self.emit(1, f"{kept} = []")
+        unpacked = ", ".join(targets) + ("," if len(targets) == 1 else "")
+        self.emit(1, f"for {unpacked or '_'} in {table}:")
         for node in template:
             self._forward(node, 2)
-        self.emit(2, f"roots{tag}.append({self.name(template[-1])})")
+        self.emit(2, f"{roots}.append({self.name(template[-1])})")
         # Write the backward lines now, to learn which numbers they read.
         body: list[tuple[str, int, int]] = []
         lines, self.lines = self.lines, body
         self._piece_backward(template)
         self.lines = lines
-        local = {self.name(n) for n in template} | set(names)
-        read = set(re.findall(r"\bv\d+\b", "\n".join(line[0] for line in body)))
-        needed = sorted(read & local, key=lambda name: int(name[1:]))
-        self.emit(2, f"saved{tag}.append(({', '.join(needed)}{',' if len(needed) == 1 else ''}))")
+        rank = {self.name(n): self.position[n] for n in template}
+        for j, target in zip(varying, targets, strict=True):
+            rank[target] = self.position[repeat.constants[0][j]]
+        read = {name for line in body for name in _IDENTIFIER.findall(line[0].split("#")[0])}
+        needed = sorted(read.intersection(rank), key=rank.__getitem__)
+        self.emit(2, f"{saved}.append(({', '.join(needed)}{',' if len(needed) == 1 else ''}))")
         if seen:
-            self.emit(2, f"seen{tag}.append(({', '.join(map(self.name, seen))},))")
+            self.emit(2, f"{kept}.append(({', '.join(map(self.name, seen))},))")
             for k, piece in enumerate(repeat.pieces):
                 for j, i in enumerate(shown):
                     if piece[i] in watched:
-                        self.where.setdefault(piece[i], f"seen{tag}[{k}][{j}]")
-        self.loops[repeat] = (needed, body)
-        fan_in = repeat.fan_in
+                        self.where.setdefault(piece[i], f"{kept}[{k}][{j}]")
+        self.loops[repeat] = _Loop(needed, body, roots, saved)
         if repeat.links:
             # Python's sum(): a chain of +, added left to right as the engine adds it.
             terms = [
                 *(self.read(t).text for t in repeat.before),
-                f"*roots{tag}[::-1]" if repeat.backwards else f"*roots{tag}",
+                f"*{roots}[::-1]" if repeat.backwards else f"*{roots}",
                 *(self.read(t).text for t in repeat.after),
             ]
             self.bind("add_up", _add_up)
             comment = f"the chain of {len(repeat.links)} + nodes, in its order"
-            self.emit(1, f"v{tag} = add_up([{', '.join(terms)}])", comment, fan_in)
+            self.emit(1, f"{self.name(fan_in)} = add_up([{', '.join(terms)}])", comment, fan_in)
             return
-        forward = self._call_forward(fan_in, Expr(f"roots{tag}"))
-        self.emit(1, f"v{tag} = {forward}", f"{fan_in.op} of the copies' roots", fan_in)
+        forward = self._call_forward(fan_in, Expr(roots))
+        comment = f"{fan_in.op} of the copies' roots"
+        self.emit(1, f"{self.name(fan_in)} = {forward}", comment, fan_in)
 
     def _loop_backward(self, repeat: Repeat, assigned: set[Value]) -> None:
-        template, tag = repeat.pieces[0], self.position[repeat.fan_in]
-        saved, body = self.loops[repeat]
-        packed = ", ".join(saved) + ("," if len(saved) == 1 else "")
-        g = self.grad(repeat.fan_in)
+        template, fan_in = repeat.pieces[0], repeat.fan_in
+        needed, body, roots, saved = self.loops[repeat]
+        packed = ", ".join(needed) + ("," if len(needed) == 1 else "")
+        g = self.grad(fan_in)
         if repeat.links:
             # Each local derivative of a + is 1.0: every root's gradient is the top's.
-            loop = f"for {packed} in reversed(saved{tag}):" if saved else f"for _ in saved{tag}:"
+            loop = f"for {packed} in reversed({saved}):" if needed else f"for _ in {saved}:"
             root = g
         else:
-            rule = repeat.fan_in._rule
+            rule = fan_in._rule
             local = (
                 self.bind(f"d_{rule.name}", rule.local)
                 if rule in _KNOWN
                 else self._bind_user(rule, "_local", rule.local)
             )
-            comment = f"dv{tag}/d(each copy's root)"
-            self.emit(1, f"d{tag} = {local}(roots{tag}, v{tag}, ieee)", comment, repeat.fan_in)
+            ds, out = self.local_name(fan_in), self.name(fan_in)
+            comment = f"d{out}/d(each copy's root)"
+            self.emit(1, f"{ds} = {local}({roots}, {out}, ieee)", comment, fan_in)
             loop = (
-                f"for ({packed}), d in zip(reversed(saved{tag}), reversed(d{tag})):"
-                if saved
-                else f"for d in reversed(d{tag}):"
+                f"for ({packed}), d in zip(reversed({saved}), reversed({ds})):"
+                if needed
+                else f"for d in reversed({ds}):"
             )
             root = f"{g} * d"
         self.emit(1, loop)
-        self.emit(2, f"{self.grad(template[-1])} = {root}", "", repeat.fan_in, template[-1])
+        self.emit(2, f"{self.grad(template[-1])} = {root}", "", fan_in, template[-1])
         self.lines += body
 
     def _piece_backward(self, template: list[Value]) -> None:

@@ -1,10 +1,11 @@
-"""Finding the seed's matrices in one sample's piece: layers of neurons that read the same inputs.
+"""Finding the algorithm's matrices in one sample's piece: neurons that read the same inputs.
 
 A neuron is one fused node, ``dot+b`` (``w . x + b``, as ``nn.Neuron`` builds it) or
 ``dot``. Neurons whose weights and biases are parameters and which read the same
 inputs, in the same order, form a layer: ``a = W @ h + b``, one matrix product for
 the whole batch. When every neuron of a layer goes through the same activation,
-those nodes are ``h = f(a)``. Layers are numbered as the seed numbers them: a layer
+those nodes are ``h = f(a)``: equation (1) of the backpropagation algorithm
+(docs/algorithm.md). Layers are numbered as the algorithm numbers them: a layer
 reading the data is 1, a layer reading layer l's outputs is l + 1.
 """
 
@@ -21,7 +22,7 @@ class Layer:
 
     ``weights[j][i]`` and ``biases[j]`` are parameters (inputs of the compiled
     graph); ``biases`` is empty for ``dot`` neurons. ``reads`` are the inputs ``h``,
-    ``number`` the seed's layer number, and ``activation`` the nodes ``f(a_j)``, one
+    ``number`` the algorithm's layer number l, and ``activation`` the nodes ``f(a_j)``, one
     per neuron, or empty when the neurons' users differ.
     """
 
