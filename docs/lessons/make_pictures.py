@@ -66,7 +66,7 @@ def reuse() -> None:
 
 
 def error_signal() -> None:
-    """Lesson 4's network and loss, a box per layer holding the seed's a, h and delta."""
+    """Lesson 4's network and loss, a box per layer holding the algorithm's a, h and δ."""
     model = nn.MLP(2, [3, 1], activation="tanh", seed=0)
     out = model([1.0, -0.5])
     assert isinstance(out, Value)  # one output neuron: one Value

@@ -140,10 +140,10 @@ def test_the_explorer_steps_through_a_shown_values_backward_pass(
     page.click("text=Step through its backward pass")
     frame = page.frame_locator("#shown iframe")
     frame.locator("#next").click()
-    assert frame.locator("#counter").inner_text() == "step 1 of 2"  # y, n1 = x * x, x
+    assert frame.locator("#counter").inner_text() == "step 1 of 2"  # y, x*x, x
     frame.locator("#last").click()
     lines = frame.locator("#lines").inner_text()
-    assert "dy/dx = " in lines and "∂n1/∂x₍₁₎" in lines and "\n      = 7\n" in lines
+    assert "dy/dx = " in lines and "∂(x*x)/∂x₍₁₎" in lines and "\n      = 7\n" in lines
     assert favicon(problems) == []
 
 

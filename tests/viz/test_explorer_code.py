@@ -82,30 +82,45 @@ def test_the_page_carries_the_compiled_source_and_each_steps_lines(
     assert any(s["own"] for s in data["steps"]) and any(s["feeding"] for s in data["steps"])
 
 
+def variables(lines: list[str], order: list[Value], cg: engine.CompiledGraph) -> list[str]:
+    """Each node's variable in the code: an input's from the line that unpacks the values,
+    a computed node's from the line that computes it."""
+    unpacked = next(line for line in lines if line.strip().endswith("= values"))
+    inputs = [name.strip() for name in unpacked.split("=")[0].split(",")]
+    leaves = iter(inputs)
+    return [
+        lines[cg.lines[i][0] - 1].split("=")[0].strip() if node.parents else next(leaves)
+        for i, node in enumerate(order)
+    ]
+
+
 @pytest.mark.parametrize("make", GRAPHS)
 def test_each_steps_marked_lines_are_its_forward_line_and_its_chain_rule_terms(
     make: Callable[[], Value], tmp_path: Path
 ) -> None:
     root = make()
-    order = engine.topological_order(root)
+    order, cg = compiled(root)
     terms = steps_module.backward_pass(root).terms
     data = page_data(viz.explorer(root, tmp_path / "page.html", code=True))
     lines = data["code"]["lines"]
+    name = variables(lines, order, cg)
     for step in data["steps"]:
-        node = order[step["nodes"][0]]
+        (i,) = step["nodes"]
+        node = order[i]
         own, feeding = step["own"], step["feeding"]
         if node.parents:
-            assert lines[own[0] - 1].strip().startswith(step["id"] + " = ")
+            assert lines[own[0] - 1].strip().startswith(name[i] + " = ")
         else:
             assert own == []  # a leaf is an input: no line computes it
-        # One line per term of the sum the explorer prints, each naming the same user.
+        # One line per term of the sum the explorer prints, each naming the same user, and
+        # all adding into one gradient variable.
         assert len(feeding) == len(terms[node])
-        users = [re.search(r"# .*: d(v\d+)/d(v\d+)$", lines[n - 1]) for n in feeding]
-        assert all(u is not None and u[2] == step["id"] for u in users)
-        expected = sorted(f"v{order.index(via)}" for via, *_ in terms[node])
+        users = [re.search(r"# .*: d(\w+)/d(\w+)$", lines[n - 1]) for n in feeding]
+        assert all(u is not None and u[2] == name[i] for u in users)
+        expected = sorted(name[order.index(via)] for via, *_ in terms[node])
         assert sorted(u[1] for u in users if u) == expected
-        for n in feeding:
-            assert re.match(rf"\s*g{step['id'][1:]} \+?= ", lines[n - 1])
+        targets = {re.split(r" \+?= ", lines[n - 1].strip())[0] for n in feeding}
+        assert len(targets) <= 1 and name[i] not in targets
 
 
 def test_without_code_there_is_no_panel(tmp_path: Path) -> None:
@@ -134,7 +149,7 @@ def test_the_command_line_writes_the_panel_with_code(
     assert cli([*argv, str(with_code), "--code"]) == 0
     assert cli([*argv, str(without)]) == 0
     lines = page_data(with_code)["code"]["lines"]
-    assert any(line.strip().startswith("v") and "tanh(" in line for line in lines)
+    assert any(re.match(r"\s*\w+ = tanh\(", line) for line in lines)
     assert 'id="source"' in with_code.read_text() and 'id="source"' not in without.read_text()
     capsys.readouterr()
 
