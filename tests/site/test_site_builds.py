@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,3 +26,26 @@ def test_the_first_page_says_how_to_install_and_offers_the_wheel(built_site: Pat
     assert "pip install" in page and "graphviz" in page.lower() and "playground.html" in page
     wheels = re.findall(r'href="(playground/wheels/[^"]+\.whl)"', page)
     assert wheels and all((built_site / wheel).is_file() for wheel in wheels)
+
+
+def test_every_page_opens_without_errors_or_requests_elsewhere(
+    served_site: str, browser: Any
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(f"{page.url}: {e}"))
+    page.on(
+        "console", lambda m: problems.append(f"{page.url}: {m.text}") if m.type == "error" else None
+    )
+
+    def elsewhere(route: Any) -> None:
+        problems.append(f"{page.url}: a request outside the site, {route.request.url}")
+        route.abort()
+
+    page.route(re.compile(rf"^(?!{re.escape(served_site)}|data:|blob:|about:)"), elsewhere)
+    for source in nav_pages():
+        html = re.sub(r"\.(md|ipynb)$", ".html", source)
+        page.goto(served_site + html)
+        assert page.title(), html
+    page.close()
+    assert problems == []
