@@ -1,10 +1,32 @@
-"""``engine.grad``: gradients as return values, optionally differentiable themselves."""
+"""Gradients as return values, optionally differentiable themselves: ``engine.grad``."""
 
 from collections.abc import Sequence
+from typing import Any
 
-from engine import mode, value_math
-from engine.backward import gradients
+from engine import float_math, mode, value_math
+from engine.backward import Visit, chain_rule
+from engine.running_sums import clear, running_sums
 from engine.value import Value
+
+
+def gradients(
+    root: Any,
+    m: Any = float_math,
+    seed: Any = 1.0,
+    *,
+    check: bool = False,
+    visit: Visit | None = None,
+) -> dict[Any, Any]:
+    """Return d(root)/d(node) for ``root`` and every node it depends on; no ``.grad`` changes.
+
+    The backward pass (``engine.backward.chain_rule``) with the same arguments, its
+    sums read out of the nodes instead of added into ``.grad``.
+    """
+    with running_sums(root) as order:
+        chain_rule(order, m, seed, check=check, visit=visit)
+        grads = {node: node._pass_grad for node in order}
+        clear(order)
+    return grads
 
 
 def grad(output: Value, inputs: Sequence[Value], *, create_graph: bool = False) -> list[Value]:

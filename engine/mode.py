@@ -7,10 +7,12 @@ task sees only the modes it entered, and making a node costs one lookup.
 import functools
 import gc
 import inspect
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar
+
+from engine.float_math import isfinite
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -151,6 +153,31 @@ def detect_anomaly() -> Mode:
     Outside it, results follow IEEE rules, as PyTorch's do.
     """
     return Mode(ANOMALY, on=True)
+
+
+def check_forward(op: Any, parents: Sequence[Any], data: float, params: Sequence[float]) -> None:
+    """Raise if ``op`` made a non-finite ``data`` from finite inputs (under ``detect_anomaly``)."""
+    inputs = [p.data for p in parents] + list(params)
+    if not isfinite(data) and all(isfinite(x) for x in inputs):
+        shown = ", ".join(repr(x) for x in inputs)
+        raise FloatingPointError(
+            f"detect_anomaly: operation {op.name!r} turned finite inputs ({shown}) into {data!r}"
+        )
+
+
+def check_step(node: Any, g: float, derivatives: Sequence[float]) -> None:
+    """Raise if a chain-rule step at ``node`` made a non-finite term from finite numbers."""
+    inputs = [g, node.data, *(p.data for p in node._parents)]
+    if not all(isfinite(x) for x in inputs):
+        return
+    for i, d in enumerate(derivatives):
+        if not isfinite(g * d):
+            operands = ", ".join(repr(p.data) for p in node._parents)
+            raise FloatingPointError(
+                f"detect_anomaly: backward of {node._operation.name!r} with inputs ({operands}) "
+                f"gave the non-finite gradient {g * d!r} for its input {i} "
+                f"(upstream gradient {g!r}, local derivative {d!r})"
+            )
 
 
 @contextmanager

@@ -2,12 +2,13 @@
 
 An operation is a forward rule on floats and its local derivatives, written with
 the functions of a math namespace ``m`` (the same form as a row of
-``engine.ops``). The engine hands ``local`` floats and ``engine.ieee`` on the
+``engine.ops``). The engine hands ``local`` floats and ``engine.float_math`` on the
 backward pass, Values and ``engine.value_math`` under ``create_graph``, so one
 definition gives gradients, higher derivatives, ``gradcheck``, ``detect_anomaly``,
 compiled code and pictures.
 
-``m`` holds ``exp log sqrt sin cos tanh sigmoid softplus div pow sign number``;
+``m`` holds ``exp log sqrt sin cos tanh sigmoid softplus div pow sign number``
+(``engine.float_math.NAMES``);
 arithmetic operators work on both floats and Values. Test a number with
 ``m.number(x) > 0`` (Values compare by identity, not by number).
 
@@ -35,7 +36,8 @@ from collections.abc import Callable, Iterable, Sequence
 from types import FunctionType
 from typing import Any
 
-from engine import ieee, ops
+from engine import float_math, ops
+from engine.op import Op
 from engine.value import Value, _node, as_value
 
 ARITIES = {1: "local(x, out, m)", 2: "local(a, b, out, m)", 0: "local(xs, out, m)"}
@@ -68,16 +70,18 @@ _Definition = tuple[str, Callable[..., float], Callable[..., Sequence[Any]], int
 """What ``engine.operation`` was called with: name, forward, local and arity."""
 
 
-class _Defined(ops.Op):
-    """An operation of the user's: an ``Op`` that keeps what it was defined from, to pickle."""
+class _Defined(Op):
+    """An operation of the user's: an ``Op`` that keeps what it was defined from, to pickle.
+
+    It has no ``function``: compiled code calls its rules as ``ops.<name>``, on floats.
+    """
 
     __slots__ = ("definition",)
 
     def __init__(self, definition: _Definition) -> None:
         name, forward, local, arity = definition
-        super().__init__(
-            name, arity, _checked_forward(name, forward), _checked_local(name, local, arity)
-        )
+        checked = _checked_forward(name, forward), _checked_local(name, local, arity)
+        super().__init__(name, arity, *checked, called=False)
         self.definition = definition
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -96,7 +100,7 @@ class _Defined(ops.Op):
 
 def _define(
     name: str, forward: Callable[..., float], local: Callable[..., Sequence[Any]], arity: int
-) -> ops.Op:
+) -> Op:
     """Check a definition and return its operation (``operation`` and unpickling call this)."""
     if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
         raise ValueError(
@@ -139,9 +143,9 @@ def _checked_local(
                 f"operation {name!r}: local must return one derivative per operand "
                 f"({wanted}, as a tuple or list), got {got}; it is called as {ARITIES[arity]}"
             )
-        # On the backward pass (m is engine.ieee) a derivative is a number, which goes
+        # On the backward pass (m is engine.float_math) a derivative is a number, which goes
         # into .grad; under create_graph (m is engine.value_math) it may be a Value too.
-        on_floats = args[-1] is ieee
+        on_floats = args[-1] is float_math
         for i, d in enumerate(derivatives):
             if (
                 isinstance(d, bool)
@@ -160,7 +164,7 @@ def _checked_local(
     return checked
 
 
-def _maker(op: ops.Op) -> Callable[..., Value]:
+def _maker(op: Op) -> Callable[..., Value]:
     name = op.name
     if op.arity == 1:
 

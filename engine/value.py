@@ -5,21 +5,37 @@ from __future__ import annotations
 import numbers
 from typing import Any, NoReturn, Union
 
-from engine import edits, ieee, mode, ops
-from engine.backward import add_into_grad, local_derivatives
-from engine.graph import topological_order
-from engine.ops import Op
+from engine import edits, mode, ops
+from engine.backward import add_into_grad, step
+from engine.op import Op
+from engine.traps import Traps, not_comparable
 
 Operand = Union["Value", float, int]
 """What arithmetic accepts on either side of a Value."""
 
 
-class Value:
+class Value(Traps):
     """A scalar with a gradient, and the record of how it was computed.
 
     A Value made by the user is a *leaf*. Every operation on Values makes a new
     node that keeps its operands (``parents``) and its operation, whose local
     derivatives (see ``engine.ops``) the backward pass multiplies by the chain rule.
+    What would silently take it out of the graph (``float(v)``, ``if v:``) raises
+    (see ``engine.traps``).
+
+    Fields:
+        Each a slot, which the engine reads and writes directly (the properties below
+        check what a user assigns):
+
+        - ``_data``: the number, behind ``data``.
+        - ``_grad``: d(root)/d(node) summed over every ``backward()``, behind ``grad``.
+        - ``_label``: the name for pictures, behind ``label``.
+        - ``_parents``: the operands, behind ``parents``; () for a leaf.
+        - ``_operation``: the row of ``engine.ops`` that made the node, an ``Op`` (``op`` is
+          its name as text); ``engine.ops.LEAF`` for a leaf.
+        - ``_params``: the operation's parameters, as the exponent 2 of ``x ** 2``; often ().
+        - ``_pass_grad``: d(root)/d(node) while a backward pass runs, 0.0 between passes.
+        - ``_stamp``: when the node was made, against edits of ``.data`` (``engine.edits``).
 
     Examples:
         >>> x = Value(2.0, label="x")
@@ -29,18 +45,19 @@ class Value:
         (10.0, 7.0)
     """
 
-    # The numbers live in slots behind properties: the engine reads and writes the slots
-    # (``_data``, ``_grad``) directly, and the properties check what a user assigns.
-    __slots__ = ("_ctx", "_data", "_g", "_grad", "_label", "_parents", "_rule", "_stamp")
+    __slots__ = (
+        *("_data", "_grad", "_label", "_operation", "_params", "_parents", "_pass_grad"),
+        "_stamp",
+    )
 
     def __init__(self, data: float | int | numbers.Real, label: str = "") -> None:
         self._data = data if type(data) is float else _as_float(data, "data")
         self._label = label if type(label) is str else _as_label(label)
         self._grad = 0.0
-        self._g = 0.0
+        self._pass_grad = 0.0
         self._parents: tuple[Value, ...] = ()
-        self._rule = ops.LEAF
-        self._ctx: tuple[float, ...] = ()
+        self._operation = ops.LEAF
+        self._params: tuple[float, ...] = ()
         self._stamp = edits.count
 
     # -- the numbers and the name: each assignment checked --------------------------
@@ -106,8 +123,8 @@ class Value:
     @property
     def op(self) -> str:
         """The operation that made this node ("+", "tanh", "**2", ...), or "" for a leaf."""
-        op = self._rule
-        return op.fmt.format(*self._ctx) if op.fmt else op.name
+        op = self._operation
+        return op.fmt.format(*self._params) if op.fmt else op.name
 
     @op.setter
     def op(self, _: object) -> NoReturn:
@@ -134,14 +151,14 @@ class Value:
         raise _read_only("_op")
 
     def _backward(self) -> None:
-        """One chain-rule step, micrograd's: each parent's ``.grad`` gains local derivative × grad.
+        """One chain-rule step, micrograd's: each parent's ``.grad`` gains grad × local derivative.
 
         Called on every node in reverse topological order, after ``self.grad = 1.0`` on
-        the output, it gives what [`backward`][engine.Value.backward] gives: the same table,
-        one step here.
+        the output, it gives what [`backward`][engine.Value.backward] gives: the same
+        step (``engine.backward.step``), adding into ``.grad``.
         """
-        for parent, d in zip(self._parents, local_derivatives(self), strict=True):
-            parent.grad += d * self.grad
+        for parent, term in step(self, self._grad):
+            parent.grad += term
 
     def is_leaf(self) -> bool:
         """Return whether this Value has no parents (made by the user, or under ``no_grad``)."""
@@ -158,55 +175,22 @@ class Value:
     def __format__(self, spec: str) -> str:
         return format(self._data, spec) if spec else repr(self)
 
-    # -- no silent wrong gradient: what would quietly leave the graph raises -----------
-    # A float made from a Value drops out of the graph, so math.exp(x) * x would give
-    # x.grad = exp(1) instead of 2 exp(1). Each conversion says what to write instead.
-
-    def __float__(self) -> NoReturn:
-        raise _left_the_graph(
-            "a plain float",
-            "Use v.exp() (or v.log(), v.sqrt(), ...) to stay in the graph, "
-            "or v.data for the number",
-        )
-
-    def __complex__(self) -> NoReturn:
-        raise _left_the_graph("a complex number", "Use v.data for the number")
-
-    def __int__(self) -> NoReturn:
-        raise _left_the_graph("an int", "Use int(v.data) for the number")
-
-    def __index__(self) -> NoReturn:  # range(v), a list index, "ab" * v
-        raise _left_the_graph("an int", "Use int(v.data) for the number")
-
-    def __round__(self, ndigits: int | None = None) -> NoReturn:
-        raise _left_the_graph("a rounded number", "Use round(v.data) for the number")
-
-    def __trunc__(self) -> NoReturn:
-        raise _left_the_graph("an int", "Use math.trunc(v.data) for the number")
-
-    def __floor__(self) -> NoReturn:
-        raise _left_the_graph("an int", "Use math.floor(v.data) for the number")
-
-    def __ceil__(self) -> NoReturn:
-        raise _left_the_graph("an int", "Use math.ceil(v.data) for the number")
-
-    def __bool__(self) -> NoReturn:
-        raise TypeError(
-            "a Value has no truth value: `if loss:` would hold even for Value(0.0). "
-            "Compare its number instead, e.g. `if v.data > 0:`."
-        )
-
-    # Between Values == is identity, as in micrograd, so sets and dicts of Values work;
-    # against anything else it would always be False (Value(0) == 0), so it raises.
+    # Between Values == is identity, as in micrograd, so sets and dicts of Values work.
+    # Against a number it would always be False (Value(0) == 0), so it raises; against
+    # anything else Python's default holds (v == None is False, v in [None, v] works).
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Value):
             return self is other
-        raise _not_comparable("==", other)
+        if isinstance(other, numbers.Number):
+            raise not_comparable("==", other)
+        return NotImplemented
 
     def __ne__(self, other: object) -> bool:
         if isinstance(other, Value):
             return self is not other
-        raise _not_comparable("!=", other)
+        if isinstance(other, numbers.Number):
+            raise not_comparable("!=", other)
+        return NotImplemented
 
     __hash__ = object.__hash__
 
@@ -273,7 +257,7 @@ class Value:
     def __abs__(self) -> Value:
         return _unary(ops.ABS, self)
 
-    # -- functions ------------------------------------------------------------------
+    # -- functions: each makes the node of its row of the table (engine.ops) -----------
 
     def exp(self) -> Value:
         """Return e to the power of this Value (``inf`` on overflow)."""
@@ -340,31 +324,11 @@ class Value:
         """
         add_into_grad(self, check=bool(mode.state.get() & mode.ANOMALY))
 
-    # -- pickling: a graph as a flat list, so that no depth is too deep -------------
-
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle the data, grad and label, and for a node the graph it was computed from.
+        """Pickle the data, grad and label, and for a node its graph (see ``engine.pickling``)."""
+        from engine.pickling import reduce  # engine.pickling makes Values: it imports this module
 
-        A leaf pickles alone. A node pickles its graph as a list in topological order,
-        each node as its operation and its operands' places, so the unpickled node can
-        still ``backward()``, however deep its graph. Leaves keep their identity within
-        one pickle (parameters pickled beside a loss are the loss's own); inner nodes
-        come back once for each node pickled.
-        """
-        if not self._parents:
-            return _leaf, (self._data, self._grad, self._label)
-        order = topological_order(self)
-        place = {node: i for i, node in enumerate(order)}
-        graph: list[Value | tuple[Any, ...]] = [
-            node
-            if not node._parents
-            else (
-                *(node._rule, node._ctx, tuple(place[p] for p in node._parents)),
-                *(node._data, node._grad, node._label, edits.culprit(node) is not None),
-            )
-            for node in order
-        ]
-        return _graph, (graph,)
+        return reduce(self)
 
 
 # -- making nodes: the hot path -------------------------------------------------------
@@ -372,34 +336,34 @@ class Value:
 _new = object.__new__
 
 
-def _node(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...]) -> Value:
+def _node(op: Op, parents: tuple[Value, ...], data: float, params: tuple[float, ...]) -> Value:
     """Make the result node of ``op``; the one place operations make nodes."""
     # Its fields set here, not through Value(data), which checks the number again: 5%
     # of the moons step.
     out: Value = _new(Value)
     out._data = data
     out._grad = 0.0
-    out._g = 0.0
+    out._pass_grad = 0.0
     out._label = ""
     out._stamp = edits.count  # when it was made, for the backward pass (engine.edits)
     flags = mode.state.get()
     if flags:
         if flags & mode.ANOMALY:
-            _check_forward(op, parents, data, ctx)
+            mode.check_forward(op, parents, data, params)
         if flags & mode.NO_GRAD:
             out._parents = ()
-            out._rule = ops.LEAF
-            out._ctx = ()
+            out._operation = ops.LEAF
+            out._params = ()
             return out
     out._parents = parents
-    out._rule = op
-    out._ctx = ctx
+    out._operation = op
+    out._params = params
     return out
 
 
-def _unary(op: Op, x: Value, ctx: tuple[float, ...] = ()) -> Value:
+def _unary(op: Op, x: Value, params: tuple[float, ...] = ()) -> Value:
     # Most operations have no parameters, and a plain call is cheaper than unpacking ().
-    return _node(op, (x,), op.forward(x._data, *ctx) if ctx else op.forward(x._data), ctx)
+    return _node(op, (x,), op.forward(x._data, *params) if params else op.forward(x._data), params)
 
 
 def _binary(op: Op, a: Operand, b: Operand) -> Value:
@@ -413,31 +377,6 @@ def _binary(op: Op, a: Operand, b: Operand) -> Value:
 def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     """Make the node of an n-ary operation (``engine.sum``, ``dot``, ``logsumexp``)."""
     return _node(op, parents, op.forward([p._data for p in parents]), ())
-
-
-def _leaf(data: float, grad: float, label: str) -> Value:
-    """Unpickle a leaf."""
-    leaf = Value(data, label)
-    leaf._grad = grad
-    return leaf
-
-
-def _graph(records: list[Value | tuple[Any, ...]]) -> Value:
-    """Unpickle a node and its graph, from ``Value.__reduce__``'s list; return the node."""
-    nodes: list[Value] = []
-    for record in records:
-        if isinstance(record, Value):
-            nodes.append(record)
-            continue
-        op, ctx, places, data, grad, label, edited = record
-        node = _new(Value)
-        node._data, node._grad, node._g, node._label = data, grad, 0.0, label
-        node._parents = tuple(nodes[i] for i in places)
-        node._rule, node._ctx, node._stamp = op, ctx, edits.count
-        if edited:  # an operand's number had changed since: its backward pass still refuses
-            edits.note(node)
-        nodes.append(node)
-    return nodes[-1]
 
 
 # -- turning operands into numbers and Values -----------------------------------------
@@ -488,25 +427,7 @@ def _data_of(x: object) -> float | None:
     return x._data if type(x) is Value else _number(x)
 
 
-# -- the messages of the traps above --------------------------------------------------
-
-
-def _left_the_graph(what: str, instead: str) -> TypeError:
-    return TypeError(
-        f"a Value cannot become {what} silently: it would drop out of the graph and its "
-        f"gradient would be wrong. {instead}."
-    )
-
-
-def _not_comparable(sign: str, other: object) -> TypeError:
-    if other is None:
-        test = "is not" if sign == "!=" else "is"
-        return TypeError(f"a Value is never None: write `v {test} None`, not `v {sign} None`")
-    return TypeError(
-        f"`v {sign} x` (x of type {type(other).__name__}) would always be {sign == '!='}: "
-        f"between Values {sign} compares identity (so sets and dicts of Values work), not "
-        f"numbers. Compare the number: `v.data {sign} x`."
-    )
+# -- the message of the read-only properties ------------------------------------------
 
 
 def _read_only(name: str) -> AttributeError:
@@ -516,10 +437,8 @@ def _read_only(name: str) -> AttributeError:
     )
 
 
-def _check_forward(op: Op, parents: tuple[Value, ...], data: float, ctx: tuple[float, ...]) -> None:
-    inputs = [p.data for p in parents] + list(ctx)
-    if not ieee.isfinite(data) and all(ieee.isfinite(x) for x in inputs):
-        shown = ", ".join(repr(x) for x in inputs)
-        raise FloatingPointError(
-            f"detect_anomaly: operation {op.name!r} turned finite inputs ({shown}) into {data!r}"
-        )
+# Each row of the table a student calls by name is a method here (``x.exp()``): a row
+# added without its method fails now, not at a user's first call.
+_missing = [r.name for r in ops.TABLE if r.called and r.arity and not hasattr(Value, r.name)]
+if _missing:
+    raise ImportError(f"engine.ops has rows that Value has no method for: {', '.join(_missing)}")

@@ -14,26 +14,30 @@ difference: the lists here count layers from 0, the first hidden layer, with
 a^(l+1). The comments in the code write the page's equations.
 """
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine import Value, ieee
+from engine import Value, float_math, ops
+from engine.op import Op
 from nn.layers import MLP
 
-# f'(a) for each activation, the f'(a^l) of equations (2) to (4): a function of the
-# pre-activation.
-_DERIVATIVES: dict[str, Callable[[float], float]] = {
-    "relu": lambda a: 1.0 if a > 0.0 else 0.0,
-    "tanh": lambda a: 1.0 - math.tanh(a) ** 2,
-    "sigmoid": lambda a: ieee.sigmoid(a) * (1.0 - ieee.sigmoid(a)),
-    "linear": lambda a: 1.0,
-}
+
+def _derivative(row: Op) -> Callable[[float], float]:
+    """f'(a) from the row's local derivative, d out/d x at x = a, on floats."""
+    return lambda a: row.local(a, row.forward(a), float_math)[0]
+
+
+# For each activation, f and f'(a), the f(a^l) of equation (1) and the f'(a^l) of equations
+# (2) to (4), functions of the pre-activation: the forward rule and the local derivative
+# of its row in the engine's table (engine.ops), and for "linear" the identity.
+_ROWS = [op for op in ops.TABLE if op.activation]
 _FUNCTIONS: dict[str, Callable[[float], float]] = {
-    "relu": lambda a: 0.0 if a <= 0.0 else a,
-    "tanh": math.tanh,
-    "sigmoid": ieee.sigmoid,
+    **{op.name: op.forward for op in _ROWS},
     "linear": lambda a: a,
+}
+_DERIVATIVES: dict[str, Callable[[float], float]] = {
+    **{op.name: _derivative(op) for op in _ROWS},
+    "linear": lambda a: 1.0,
 }
 
 

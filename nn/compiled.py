@@ -6,6 +6,8 @@ once as Python; each step then runs the code on the parameters' numbers and adds
 the gradients into ``.grad``, as ``backward()`` would, with no Value made.
 """
 
+from __future__ import annotations  # engine.CompiledGraph loads the compiler: not at import
+
 from collections.abc import Sequence
 
 import engine

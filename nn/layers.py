@@ -4,7 +4,7 @@ import random
 from collections.abc import Callable, Sequence
 
 import engine
-from engine import Value
+from engine import Value, ops
 from nn import init as initialisation
 from nn.module import Module
 
@@ -12,11 +12,11 @@ Input = Sequence[Value | float]
 """What a module takes: numbers or Values, one per input."""
 
 ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
+    **{op.name: getattr(Value, op.name) for op in ops.TABLE if op.activation},
     "linear": None,
 }
+"""A neuron's activations: the rows of the engine's table marked ``activation`` (each the
+Value method of its name), and ``"linear"``, none."""
 
 
 def check_activation(activation: str) -> str:

@@ -10,9 +10,6 @@ from typing import Any
 import engine
 from nn.layers import MLP
 
-TORCH_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
-"""torch.nn's module for each of nn.ACTIVATIONS but "linear" (a test checks they match)."""
-
 _INSTALL = (
     'this needs PyTorch: pip install "chainrule[torch]" (torch 2.1 or newer; for the CPU '
     "build, which spares CUDA's several GB, first pip install torch --index-url "
@@ -37,7 +34,6 @@ def to_torch(model: MLP) -> Any:
     if not isinstance(model, MLP):
         raise TypeError(f"to_torch: model must be an nn.MLP, got {type(model).__name__}")
     torch = _torch()
-    activations = {name: getattr(torch.nn, module) for name, module in TORCH_MODULES.items()}
     modules = []
     for layer in model.layers:
         linear = torch.nn.Linear(layer.nin, layer.nout, dtype=torch.float64)
@@ -48,8 +44,21 @@ def to_torch(model: MLP) -> Any:
             linear.bias.copy_(torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64))
         modules.append(linear)
         if layer.activation != "linear":
-            modules.append(activations[layer.activation]())
+            modules.append(torch_activation(layer.activation)())
     return torch.nn.Sequential(*modules)
+
+
+def torch_activation(name: str) -> Any:
+    """Return torch.nn's module for one of ``nn.ACTIVATIONS`` (but "linear"), by its name.
+
+    torch.nn spells the engine's ``relu``, ``tanh`` and ``sigmoid`` as ``ReLU``, ``Tanh``
+    and ``Sigmoid``: the module whose name is the activation's, but for case.
+    """
+    torch = _torch()
+    spelt = {module.lower(): module for module in dir(torch.nn)}.get(name.lower())
+    if spelt is None:
+        raise ValueError(f"to_torch: torch.nn has no module for the activation {name!r}")
+    return getattr(torch.nn, spelt)
 
 
 def compare_with_torch(model: MLP, x: Sequence[float], grad_output: Sequence[float]) -> float:

@@ -1,8 +1,8 @@
 """The table of operations is the one list: every row is reachable everywhere it should be.
 
-Value's methods, the command line's functions, the generated code's namespace and the
-reference docs are checked against ``engine.ops.TABLE`` here, so a new row that is
-missing from one of them fails a test that names it.
+Value's methods, the command line's functions, the generated code's and the array code's
+namespaces, the math namespaces and the reference docs are read from, or checked against,
+``engine.ops.TABLE`` here, so a new row reaches each of them, or fails a test that names it.
 """
 
 import math
@@ -13,77 +13,91 @@ from pathlib import Path
 import pytest
 
 import engine
-from engine import Value, ops
-from engine.codegen.symbolic import NAMESPACE
+from engine import Value, float_math, ops, value_math
+from engine.codegen.tracer import NAMESPACE
 from viz.expression import FUNCTIONS, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# How a student reaches each row from a Value (x, y are Values), and how the command line
-# writes it. Every row of the table must be here: the test below checks it.
-REACH: dict[str, tuple[Callable[[Value, Value], Value], str]] = {
-    "+": (lambda x, y: x + y, "x + y"),
-    "-": (lambda x, y: x - y, "x - y"),
-    "*": (lambda x, y: x * y, "x * y"),
-    "/": (lambda x, y: x / y, "x / y"),
-    "**": (lambda x, y: x**y, "x ** y"),
-    "neg": (lambda x, y: -x, "-x"),
-    "**c": (lambda x, y: x**3, "x ** 3"),
-    "exp": (lambda x, y: x.exp(), "exp(x)"),
-    "log": (lambda x, y: x.log(), "log(x)"),
-    "sqrt": (lambda x, y: x.sqrt(), "sqrt(x)"),
-    "abs": (lambda x, y: abs(x), "abs(x)"),
-    "sin": (lambda x, y: x.sin(), "sin(x)"),
-    "cos": (lambda x, y: x.cos(), "cos(x)"),
-    "tanh": (lambda x, y: x.tanh(), "tanh(x)"),
-    "sigmoid": (lambda x, y: x.sigmoid(), "sigmoid(x)"),
-    "relu": (lambda x, y: x.relu(), "relu(x)"),
-    "leaky_relu": (lambda x, y: x.leaky_relu(0.1), "leaky_relu(x, 0.1)"),
-    "softplus": (lambda x, y: x.softplus(2.0), "softplus(x, 2)"),
-    "sum": (lambda x, y: engine.sum([x, y, x]), "sum(x, y, x)"),
-    "dot": (lambda x, y: engine.dot([x, y], [y, x]), ""),
-    "dot+b": (lambda x, y: engine.dot([x, y], [y, x], bias=x), ""),
-    "logsumexp": (lambda x, y: engine.logsumexp([x, y]), "logsumexp(x, y)"),
-}
-"""Each row's key is its op name (``**c`` for the power by a constant)."""
+Make = Callable[[Value, Value], Value]
 
-# The command line has no list syntax, so the two dot products are written with it.
-NOT_ON_THE_COMMAND_LINE = {"dot": "takes two lists", "dot+b": "takes two lists and a bias"}
+# The rows a student reaches otherwise than by their name: Python's operators, and the
+# dot products, which take two lists (the command line has no list syntax). How a student
+# writes each, and how the command line does ("" where it cannot).
+OTHERWISE: dict[ops.Op, tuple[Make, str]] = {
+    ops.ADD: (lambda x, y: x + y, "x + y"),
+    ops.SUB: (lambda x, y: x - y, "x - y"),
+    ops.MUL: (lambda x, y: x * y, "x * y"),
+    ops.DIV: (lambda x, y: x / y, "x / y"),
+    ops.POW: (lambda x, y: x**y, "x ** y"),
+    ops.NEG: (lambda x, y: -x, "-x"),
+    ops.POW_CONST: (lambda x, y: x**3, "x ** 3"),
+    ops.DOT: (lambda x, y: engine.dot([x, y], [y, x]), ""),
+    ops.DOT_PLUS: (lambda x, y: engine.dot([x, y], [y, x], bias=x), ""),
+}
+PARAMETER = 0.5
+"""The number given to a row's first parameter, where it has one (a slope, a beta)."""
+
+
+def reach(op: ops.Op) -> tuple[Make, str]:
+    """How a student makes a node of ``op`` from Values x and y, and how the command line writes it.
+
+    A row called by its name is ``x.<name>()`` (with a parameter, ``x.<name>(0.5)``) and
+    ``<name>(x)`` on the command line; an n-ary one ``engine.<name>([x, y, x])``.
+    """
+    if op in OTHERWISE:
+        return OTHERWISE[op]
+    assert op.called, f"{op.name!r} is neither called by its name nor listed in OTHERWISE"
+    name, given = op.name, (PARAMETER,) if op.params else ()
+    if op.arity == 0:
+        return (lambda x, y: getattr(engine, name)([x, y, x])), f"{name}(x, y, x)"
+    if op.arity == 2:
+        return (lambda x, y: getattr(x, name)(y)), ""
+    text = f"{name}(x, {PARAMETER})" if given else f"{name}(x)"
+    return (lambda x, y: getattr(x, name)(*given)), text
 
 
 def key(op: ops.Op) -> str:
+    """A row's test id: its op name, ``**c`` for the power by a constant."""
     return "**c" if op is ops.POW_CONST else op.name
+
+
+REACH: dict[str, tuple[Make, str]] = {key(op): reach(op) for op in ops.TABLE}
+"""Each row's way in, by ``key``: read from the table, so a new row is here at once."""
 
 
 @pytest.mark.parametrize("op", ops.TABLE, ids=key)
 def test_every_row_is_reachable_from_a_value_and_makes_its_own_node(op: ops.Op) -> None:
-    assert set(REACH) == {key(o) for o in ops.TABLE}, "REACH must list every row of the table"
-    make, _ = REACH[key(op)]
+    make, _ = reach(op)
     node = make(Value(0.7), Value(1.3))
-    assert node._rule is op
+    assert node._operation is op
+
+
+def test_every_row_has_a_key_of_its_own() -> None:
+    assert len({key(op) for op in ops.TABLE}) == len(ops.TABLE)
 
 
 @pytest.mark.parametrize("op", ops.TABLE, ids=key)
 def test_every_row_is_a_function_or_operator_on_the_command_line(op: ops.Op) -> None:
-    make, text = REACH[key(op)]
-    if key(op) in NOT_ON_THE_COMMAND_LINE:
-        assert not text
+    make, text = reach(op)
+    if not text:
+        assert op in OTHERWISE or op.arity == 2
         return
     root = parse(text, {"x": 0.7, "y": 1.3})
     assert root.data == pytest.approx(make(Value(0.7), Value(1.3)).data, rel=1e-15)
+    assert root._operation is op
     called = re.match(r"(\w+)\(", text)
     if called:
         assert called[1] in FUNCTIONS
 
 
-def test_every_function_of_the_command_line_is_a_row() -> None:
-    names = {op.name for op in ops.TABLE}
-    assert set(FUNCTIONS) <= names
+def test_the_functions_of_the_command_line_are_the_rows_called_by_name() -> None:
+    assert list(FUNCTIONS) == sorted(op.name for op in ops.TABLE if op.called)
 
 
 @pytest.mark.parametrize("op", ops.TABLE, ids=key)
 def test_every_row_compiles_to_code_that_gives_the_engines_numbers(op: ops.Op) -> None:
-    make, _ = REACH[key(op)]
+    make, _ = reach(op)
     x, y = Value(0.7), Value(1.3)
     out = make(x, y) * x
     cg = engine.compile(out, [x, y])
@@ -101,35 +115,28 @@ def test_every_row_compiles_to_code_that_gives_the_engines_numbers(op: ops.Op) -
 
 def test_the_generated_codes_namespace_has_every_function_the_rows_call() -> None:
     # The local derivatives call m.<name>; each name must be there for generated code.
-    called = set()
-    source = (ROOT / "engine" / "ops.py").read_text()
-    called |= set(re.findall(r"\bm\.(\w+)\(", source))
+    called = set(re.findall(r"\bm\.(\w+)\(", (ROOT / "engine" / "ops.py").read_text()))
     assert called <= set(NAMESPACE) | {"number"}, called - set(NAMESPACE)
+    assert called <= set(float_math.NAMES)
 
 
 def test_the_math_namespaces_on_floats_and_on_values_have_the_same_functions() -> None:
-    from engine import ieee, value_math
+    documented = ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus"]
+    documented += ["div", "pow", "sign", "number"]
+    assert set(documented) == set(float_math.NAMES)
+    for name in float_math.NAMES:
+        assert callable(getattr(float_math, name)) and callable(getattr(value_math, name))
+    x = Value(0.3)
+    for name in ["exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus"]:
+        on_values = getattr(value_math, name)(x)
+        assert isinstance(on_values, Value) and on_values.data == getattr(float_math, name)(0.3)
 
-    def public(module: object) -> set[str]:
-        return {n for n in vars(module) if not n.startswith("_") and callable(getattr(module, n))}
 
-    documented = {
-        *[
-            "exp",
-            "log",
-            "sqrt",
-            "sin",
-            "cos",
-            "tanh",
-            "sigmoid",
-            "softplus",
-            "div",
-            "pow",
-            "sign",
-            "number",
-        ]
-    }
-    assert documented <= public(ieee) and documented <= public(value_math)
+def test_the_array_namespace_has_a_function_for_every_row_and_every_name_of_m() -> None:
+    array_math = pytest.importorskip("engine.codegen.array_math")
+    for name in [*(op.function for op in ops.TABLE), *float_math.NAMES, "where"]:
+        assert callable(getattr(array_math, name)), name
+    assert {*(op.function for op in ops.TABLE), *float_math.NAMES, "where"} == array_math.NAMES
 
 
 def test_the_reference_documents_every_public_name_and_each_rows_method() -> None:
@@ -137,6 +144,6 @@ def test_the_reference_documents_every_public_name_and_each_rows_method() -> Non
     members = re.search(r"members: \[(.*?)\]", reference)
     assert members is not None
     assert set(engine.__all__) <= {m.strip() for m in members[1].split(",")}
-    for name in (op.name for op in ops.TABLE):
-        if hasattr(Value, name):  # exp, log, ...: mkdocstrings shows their docstrings
-            assert getattr(Value, name).__doc__, f"Value.{name} has no docstring for the reference"
+    for op in ops.TABLE:
+        if op.called and op.arity:  # exp, log, ...: mkdocstrings shows their docstrings
+            assert getattr(Value, op.name).__doc__, f"Value.{op.name} has no docstring"

@@ -14,7 +14,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -43,6 +43,8 @@ PAGES = (".html", ".htm")
 
 def _examples(prog: str) -> str:
     """The help's closing text: examples, then what an expression may hold."""
+    optional = _and(f"{n}(x, {f.parameter})" for n, f in FUNCTIONS.items() if f.parameter)
+    lists = _and(f"{n}(a, b, ...)" for n, f in FUNCTIONS.items() if f.nary)
     return f"""\
 examples:
   {prog} graph "tanh(x*w + b)" x=2 w=-3 b=6.88 -o graph.svg
@@ -56,13 +58,19 @@ expressions:
   numbers, the variables given as NAME=VALUE (each one leaf, used as often as it
   appears), + - * / ** and unary - +, parentheses, and the functions
   {", ".join(FUNCTIONS)}
-  (leaky_relu(x, slope) and softplus(x, beta) take an optional number;
-  sum(a, b, ...) and logsumexp(a, b, ...) take any number of arguments).
+  ({optional} take an optional number;
+  {lists} take any number of arguments).
   The expression is parsed, never run as Python. An expression that starts with
   '-' goes after --, or gets a space or parentheses first: " -x*y" or "(-x)*y".
 
 Without -o or --explorer the DOT text goes to stdout. backward() runs first, so
 every node shows its gradient. Exit status: 0 done, 1 failed, 2 bad usage."""
+
+
+def _and(items: Iterable[str]) -> str:
+    """Return ``a, b and c``."""
+    *rest, last = items
+    return f"{', '.join(rest)} and {last}" if rest else last
 
 
 class _UsageError(Exception):

@@ -19,11 +19,11 @@ import numbers
 import operator
 import unicodedata
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import engine
-from engine import Value
+from engine import Value, ops
 from viz.text import shorten
 
 MAX_LENGTH = 10_000
@@ -53,22 +53,45 @@ class Function:
         return f"usage: {name}(x[, {self.parameter}])" if self.parameter else f"usage: {name}(x)"
 
 
-FUNCTIONS: dict[str, Function] = {
-    "abs": Function(Value.abs),
-    "cos": Function(Value.cos),
-    "exp": Function(Value.exp),
-    "leaky_relu": Function(Value.leaky_relu, parameter="slope"),
-    "log": Function(Value.log),
-    "logsumexp": Function(engine.logsumexp, nary=True),
-    "relu": Function(Value.relu),
-    "sigmoid": Function(Value.sigmoid),
-    "sin": Function(Value.sin),
-    "softplus": Function(Value.softplus, parameter="beta"),
-    "sqrt": Function(Value.sqrt),
-    "sum": Function(engine.sum, nary=True),
-    "tanh": Function(Value.tanh),
-}
-"""The functions an expression may call, by name: one for each of the engine's operations."""
+def _function(op: ops.Op) -> Function:
+    """How an expression calls a row of the table: ``x.exp()`` as ``exp(x)``, ``engine.sum``."""
+    if op.arity == 0:
+        return Function(getattr(engine, op.name), nary=True)
+    if op.arity == 2:
+        raise ImportError(f"the command line has no functions of two operands, as {op.name!r}")
+    return Function(getattr(Value, op.name), parameter=op.params[0] if op.params else "")
+
+
+class _Functions(Mapping[str, Function]):
+    """The rows of ``engine.ops.TABLE`` that a student calls by name, read from it as it is."""
+
+    def __init__(self) -> None:
+        self._table: tuple[ops.Op, ...] = ()
+        self._functions: dict[str, Function] = {}
+
+    def _now(self) -> dict[str, Function]:
+        if self._table is not ops.TABLE:
+            called = sorted((op for op in ops.TABLE if op.called), key=lambda op: op.name)
+            self._functions = {op.name: _function(op) for op in called}
+            self._table = ops.TABLE
+        return self._functions
+
+    def __getitem__(self, name: str) -> Function:
+        return self._now()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._now())
+
+    def __len__(self) -> int:
+        return len(self._now())
+
+
+FUNCTIONS: Mapping[str, Function] = _Functions()
+"""The functions an expression may call, by name: each row of the engine's table that a
+student calls by its name (``exp(x)`` for ``x.exp()``, ``sum(a, b)`` for ``engine.sum``),
+in alphabetical order. The first parameter of the row's ``local`` (after ``m``), if it
+has one, is the function's optional second argument: ``leaky_relu(x, slope)``."""
+_ = FUNCTIONS["exp"]  # read the table now: a row the command line cannot call fails here
 
 _BINARY: dict[type[ast.operator], Callable[[Value, Value], Value]] = {
     ast.Add: operator.add,

@@ -14,6 +14,7 @@ number of samples.
 from collections import deque
 
 from engine import Value
+from engine.network import Neuron
 from viz import numbers
 from viz.names import root_name
 from viz.picture import (
@@ -26,7 +27,7 @@ from viz.picture import (
     table,
     tooltip,
 )
-from viz.structure import Neuron, Structure
+from viz.structure import Structure
 from viz.text import html_label_text, tooltip_text
 
 LEVELS = ("values", "neurons", "layers")
@@ -120,7 +121,7 @@ def _model_level(
     if vector:
         _input_vector(picture, structure, options)
     for layer in structure.layers if not by_layer else ():
-        label = f"layer {layer.depth + 1}: {len(layer.neurons)} × {layer.neurons[0].activation}"
+        label = f"layer {layer.number}: {len(layer.neurons)} × {layer.neurons[0].activation}"
         key = f"layer{layer.index}"
         picture.clusters[key] = (label, _cluster_of(layer.neurons[0].out, structure))
         picture.chains.append((key, [sources[n.out] for n in layer.neurons]))
@@ -283,7 +284,7 @@ def _layer_box(
 ) -> None:
     layer = structure.layers[index]
     name = f"layer{index}"
-    n = layer.depth + 1
+    n = layer.number
     activation = layer.neurons[0].activation
     delta = f"δ{n} = d{root_name(structure, options.names)}/da{n}"
     heads = ["j", f"a{n}", f"h{n}"] + ([delta] if options.show_grad else [])

@@ -54,7 +54,7 @@ def algorithm_names(structure: Structure) -> dict[Value, str]:
     """Return the backpropagation algorithm's name for each parameter, neuron node and input."""
     names: dict[Value, str] = {}
     for layer in structure.layers:
-        l = layer.depth + 1  # noqa: E741 - the algorithm's l
+        l = layer.number  # noqa: E741 - the algorithm's l
         for neuron in layer.neurons:
             j = neuron.index
             for i, w in enumerate(neuron.weights):

@@ -1,10 +1,11 @@
 """The explorer's steps: the backward pass told box by box, at the picture's level of detail.
 
-The pass itself is the engine's: reverse topological order, each node's gradient
-complete once every node that uses it is done, ``grad * local derivative`` handed
-to each parent (``engine.local_derivatives``). A step is one box of the picture:
-a Value, a neuron (``dL/dh``, then its error signal delta), or a layer (the
-recursion ``delta^l = (W^(l+1))^T delta^(l+1) ⊙ f'(a^l)`` with its vectors).
+The pass itself is the engine's, recorded as it runs (the ``visit`` hook of
+``engine.backward.chain_rule``): reverse topological order, each node's gradient
+complete once every node that uses it is done, ``grad * local derivative`` handed to
+each parent. A step is one box of the picture: a Value, a neuron (``dL/dh``, then its
+error signal delta), or a layer (the recursion ``delta^l = (W^(l+1))^T delta^(l+1) ⊙
+f'(a^l)`` with its vectors, the layers as ``engine.network`` finds them).
 Total derivatives are written ``dL/dx``, local ones ``∂n/∂x`` (an operand used twice
 has a term per use, ``∂n/∂x₍₁₎`` and ``∂n/∂x₍₂₎``), and numbers are shown with as many
 digits as make the printed arithmetic hold. A parameter's dL/dθ is always the whole
@@ -18,13 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-import engine
 from engine import Value
-from engine.backward import gradients
+from engine.gradients import gradients
+from engine.network import Layer, Neuron
 from viz import numbers
 from viz.graph import Drawing
 from viz.names import written
-from viz.structure import Layer, Neuron
 
 MAX_TERMS = 6
 """A sum with more terms shows the first few and says how many it leaves out."""
@@ -299,27 +299,22 @@ class _Writer:
         """The recursion of the error signal for ``layer``: (what multiplies f'(a), f'(a), delta).
 
         A layer that only the layer above reads takes that layer's delta through the
-        transposed weights, added up as ``nn.backprop`` adds it, so the numbers are the
-        layer-wise algorithm's own; any other layer (the output layer) starts from the
-        gradient of its outputs.
+        transposed weights (``Layer.through_weights``, added up as ``nn.backprop`` adds
+        it), so the numbers are the layer-wise algorithm's own; any other layer (the
+        output layer) starts from the gradient of its outputs, the engine's.
         """
         if layer.index not in self.deltas:
             if layer.above is None:
                 upstream = [self.grads[n.out] for n in layer.neurons]
             else:
-                above = self.recursion(layer.above)[2]
-                weights = [[w.data for w in n.weights] for n in layer.above.neurons]
-                upstream = [
-                    sum(row[j] * d for row, d in zip(weights, above, strict=True))
-                    for j in range(len(layer.neurons))
-                ]
+                upstream = layer.above.through_weights(self.recursion(layer.above)[2])
             slopes = [self.slope(n) for n in layer.neurons]
             deltas = [u * s for u, s in zip(upstream, slopes, strict=True)]
             self.deltas[layer.index] = (upstream, slopes, deltas)
         return self.deltas[layer.index]
 
     def layer_step(self, layer: Layer, box: str) -> dict[str, Any]:
-        l = layer.depth + 1  # noqa: E741 - the algorithm's l
+        l = layer.number  # noqa: E741 - the algorithm's l
         activation = layer.neurons[0].activation
         r = written(self.root_name)
         upstream, slopes, deltas = self.recursion(layer)
@@ -388,7 +383,7 @@ class _Writer:
     def drill(self, layer: Layer, j: int, u: float, s: float, d: float) -> list[str]:
         """Row j of the recursion written out: Σ_k W[k,j] · δ[k], then times f'(a_j)."""
         assert layer.above is not None
-        l = layer.depth + 1  # noqa: E741 - the algorithm's l
+        l = layer.number  # noqa: E741 - the algorithm's l
         above = self.recursion(layer.above)[2]
         column = [n.weights[j].data for n in layer.above.neurons]
         pairs = list(zip(column, above, strict=True))
@@ -403,9 +398,9 @@ class _Writer:
 
     def layer_gradients(self, layer: Layer, deltas: list[float]) -> list[dict[str, Any]]:
         """The layer's weight and bias gradients: this sample's share, then the whole."""
-        l = layer.depth + 1  # noqa: E741 - the algorithm's l
+        l = layer.number  # noqa: E741 - the algorithm's l
         r = written(self.root_name)
-        before = "x" if layer.depth == 0 else f"h{layer.depth}"
+        before = "x" if l == 1 else f"h{l - 1}"
         mine = {node for n in layer.neurons for node in n.nodes}
         weights = [[self.parts(w, mine) for w in n.weights] for n in layer.neurons]
         share_name = f"{self.sample}'s share" if self.sample else "this pass's share"
@@ -467,11 +462,14 @@ class _Writer:
         return f"d{written(self.root_name)}/d{name} = {' + '.join(parts)} {equals} {eq.total}"
 
     def slope(self, neuron: Neuron) -> float:
-        """f'(a) of a neuron: its activation's local derivative, 1 for a linear neuron."""
+        """f'(a) of a neuron: the local derivative its activation passed a in the engine's pass.
+
+        1 for a linear neuron. The activation is the only node that reads a: one term.
+        """
         if neuron.out is neuron.pre:
             return 1.0
-        (slope,) = engine.local_derivatives(neuron.out)
-        return slope
+        (term,) = [t for t in self.terms[neuron.pre] if t.user is neuron.out]
+        return term.local
 
     # -- what every step carries ------------------------------------------------------
 

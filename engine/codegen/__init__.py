@@ -1,15 +1,15 @@
 """engine.codegen: machinery that writes a graph out as Python. Not needed to read the lesson.
 
 The core of ``engine`` (``Value`` → ``backward()``) never imports this package;
-``engine`` only re-exports [`compile`][engine.compile] and
-[`CompiledGraph`][engine.CompiledGraph] from it.
+``engine`` loads it the first time [`compile`][engine.compile] or
+[`CompiledGraph`][engine.CompiledGraph] is used.
 
 - ``engine.codegen.compiler``: ``engine.compile``, a graph as straight-line code.
-- ``engine.codegen.symbolic``: the tracer, each rule of ``engine.ops`` read as text.
-- ``engine.codegen.repeats``: the repeat finder, the piece a batch runs once per
-  sample; the compiler loops over it and ``viz`` draws one sample of it.
-- ``engine.codegen.layers``: the matrices of the backpropagation algorithm in that
-  piece, neurons that read the same inputs as one layer.
+- ``engine.codegen.tracer``: the tracer, each rule of ``engine.ops`` read as text,
+  and ``INLINE``, the rules the code writes out in place.
+- ``engine.network`` (beside this package, as ``viz`` reads it too): the piece a batch
+  repeats, which the compiler runs as one loop, and the layers in it, each a matrix of
+  the backpropagation algorithm.
 - ``engine.codegen.names``: the variables' names, those the pictures give their nodes
   (``W1_3_0``, ``h1_3``, ``x_0``, a label), numbers where there are none.
 - ``engine.codegen.arrays`` and ``engine.codegen.array_math``: ``backend="numpy"``,
@@ -17,6 +17,5 @@ The core of ``engine`` (``Value`` → ``backward()``) never imports this package
 """
 
 from engine.codegen.compiler import CompiledGraph, compile  # noqa: A004 - engine.compile
-from engine.codegen.repeats import Repeat, repeated_pieces
 
-__all__ = ["CompiledGraph", "Repeat", "compile", "repeated_pieces"]
+__all__ = ["CompiledGraph", "compile"]

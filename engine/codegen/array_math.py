@@ -1,10 +1,13 @@
-"""The ``xp`` of array code: ``engine.ieee``'s functions on numpy arrays, one sample per element.
+"""The ``xp`` of array code: the table's functions on numpy arrays, one sample per element.
 
 ``engine.compile(..., backend="numpy")`` runs a batch's per-sample piece once over
-arrays, and its code calls these where the Python backend calls ``engine.ieee``'s.
-Each gives, element by element, what its namesake gives on one float: ``inf`` and
-``nan`` instead of errors, the same branches at the same points. Only the last bits
-may differ, where numpy's ``exp`` or ``tanh`` rounds otherwise than the C library.
+arrays, and its code calls these where the Python backend calls the rows' forward
+rules and ``engine.float_math``'s functions. There is one here for each row's
+``function`` and each name of ``float_math.NAMES`` (``NAMES``); a row added without
+one fails when this module is imported. Each gives, element by element, what its
+namesake gives on one float: ``inf`` and ``nan`` instead of errors, the same branches
+at the same points. Only the last bits may differ, where numpy's ``exp`` or ``tanh``
+rounds otherwise than the C library.
 
 Only ``backend="numpy"`` imports this module, so ``engine`` itself needs no numpy.
 """
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from engine import ieee, ops
+from engine import float_math, ops
 
 Array = Any  # a float64 ndarray, or a float where every sample has the same number
 
@@ -23,9 +26,33 @@ inf = np.inf
 nan = np.nan
 asarray = np.asarray
 errstate = np.errstate
-float64 = np.float64
 zeros = np.zeros
 add_at = np.add.at
+
+
+def add(a: Array, b: Array) -> Array:
+    """Return ``a + b``."""
+    return np.add(a, b)
+
+
+def sub(a: Array, b: Array) -> Array:
+    """Return ``a - b``."""
+    return np.subtract(a, b)
+
+
+def mul(a: Array, b: Array) -> Array:
+    """Return ``a * b``."""
+    return np.multiply(a, b)
+
+
+def neg(x: Array) -> Array:
+    """Return ``-x``."""
+    return np.negative(x)
+
+
+def abs(x: Array) -> Array:  # noqa: A001 - the name the table's row calls
+    """Return ``|x|``: 0.0 for -0.0, nan for nan."""
+    return np.abs(x)
 
 
 def div(a: Array, b: Array) -> Array:
@@ -34,7 +61,7 @@ def div(a: Array, b: Array) -> Array:
 
 
 def pow(x: Array, y: Array) -> Array:  # noqa: A001 - the name the table's rules call
-    """Return ``x ** y`` as C99's ``pow`` does, as ``engine.ieee.pow``."""
+    """Return ``x ** y`` as C99's ``pow`` does, as ``engine.float_math.pow``."""
     out = np.power(x, y)
     # numpy's loop, handed one exponent for a whole row (a float, a broadcast array, a
     # column against a matrix), takes the exponent 0.5 as a square root: -0.0 at -0.0 and
@@ -87,7 +114,7 @@ def tanh(x: Array) -> Array:
 
 
 def sigmoid(x: Array) -> Array:
-    """Return ``1 / (1 + e**-x)`` by ``engine.ieee.sigmoid``'s two branches: no overflow."""
+    """Return ``1 / (1 + e**-x)`` by ``engine.float_math.sigmoid``'s two branches: no overflow."""
     e = np.exp(-np.abs(x))  # e**-x where x >= 0, e**x below: in (0, 1], or nan
     return np.where(x >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
@@ -126,13 +153,18 @@ def relu(x: Array) -> Array:
     return np.maximum(x, 0.0)  # on a tie numpy returns the second operand, 0.0
 
 
+def leaky_relu(x: Array, slope: float) -> Array:
+    """Return ``x if x > 0.0 else x * slope`` element by element."""
+    return np.where(np.greater(x, 0.0), x, np.multiply(x, slope))
+
+
 def number(x: Array) -> Array:
     """Return ``x``: an operand already is its number here."""
     return x
 
 
 def logsumexp(rows: Sequence[Array]) -> Array:
-    """Return ``engine.ops``'s ``logsumexp`` of ``rows``, one sample per column."""
+    """Return ``engine.float_math.logsumexp`` of ``rows``, one sample per column."""
     if not rows:
         return -inf
     xs = np.stack(np.broadcast_arrays(*rows))
@@ -144,9 +176,9 @@ def logsumexp(rows: Sequence[Array]) -> Array:
 
 
 # The n-ary sums add with + and *, so they run on arrays as they are.
-add_all = ops.add_all
-dot = ops.dot
-dot_plus = ops.dot_plus
+add_all = float_math.add_all
+dot = float_math.dot
+dot_plus = float_math.dot_plus
 
 
 def per_sample(x: Array, samples: int) -> Array:
@@ -181,9 +213,9 @@ def each_local(
     columns = [np.broadcast_to(a, (samples,)).tolist() for a in args]
     if arity == 0:
         *operands, out = columns
-        per = [local(list(xs), o, ieee) for *xs, o in zip(*operands, out, strict=True)]
+        per = [local(list(xs), o, float_math) for *xs, o in zip(*operands, out, strict=True)]
     else:
-        per = [local(*xs, ieee) for xs in zip(*columns, strict=True)]
+        per = [local(*xs, float_math) for xs in zip(*columns, strict=True)]
     return [np.array(d, dtype=float) for d in zip(*per, strict=True)]
 
 
@@ -214,9 +246,14 @@ def watched(plan: Sequence[tuple[int, int]], arrays: Sequence[Array]) -> list[fl
     return [lists[i] if k < 0 else lists[i][k] for i, k in plan]
 
 
-NAMES = frozenset(
-    {"div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus", "sign"}
-    | {"where", "relu"}
-    | {"logsumexp", "add_all", "dot", "dot_plus"}
-)
-"""The functions the table's rules may call in array code, by the names they call."""
+NAMES = frozenset({*(op.function for op in ops.TABLE), *float_math.NAMES, "where"})
+"""The functions the table's rules may call in array code, by the names they call: each
+row's ``function``, each function of the math namespace ``m``, and ``where`` for a test."""
+
+_missing = sorted(name for name in NAMES if not callable(globals().get(name)))
+if _missing:
+    raise ImportError(
+        f"engine.codegen.array_math has no array version of {', '.join(_missing)}: define "
+        "each here, element by element as its namesake in engine.float_math or the row's "
+        "forward rule"
+    )

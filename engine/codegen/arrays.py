@@ -10,7 +10,7 @@ Parameter gradients are summed over the samples (``dW1 = delta1 @ h0.T``). What 
 part of a repeated piece (the mean, a regularisation term) stays the Python backend's
 scalar code.
 
-Each line is still traced from the operations' own rules (``engine.codegen.symbolic``),
+Each line is still traced from the operations' own rules (``engine.codegen.tracer``),
 with the tests a rule makes written ``xp.where(...)``, so the numbers are the engine's,
 but for the order in which sums are added: equal to about 1e-12, not bit for bit.
 """
@@ -21,13 +21,11 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from engine import ieee, ops
-from engine.codegen import array_math
+from engine import ops
 from engine.codegen import array_math as xp
-from engine.codegen.compiler import _KNOWN, _add_up, _times, _varying_columns, _Writer
-from engine.codegen.layers import Layer, find_layers
-from engine.codegen.repeats import Repeat
-from engine.codegen.symbolic import Expr, as_expr, call, code_math, conditional, trace
+from engine.codegen.compiler import Writer, add_up, times, varying_columns
+from engine.codegen.tracer import INLINE, Expr, as_expr, call, code_math, conditional, trace
+from engine.network import Layer, Repeat, find_network
 from engine.value import Value
 
 
@@ -49,7 +47,7 @@ class _ArrayMath:
     """The math namespace on Exprs for array code: ``m.exp(x)`` gives ``xp.exp(x)``."""
 
     def __getattr__(self, name: str) -> Any:
-        if name not in array_math.NAMES:
+        if name not in xp.NAMES:
             raise AttributeError(f"engine.codegen.array_math has no function {name!r}")
         return lambda *args: call(f"xp.{name}", *args)
 
@@ -88,7 +86,7 @@ class _Block:
         self.rows = {node: j for j, node in enumerate(nodes)}
 
 
-class ArrayWriter(_Writer):
+class ArrayWriter(Writer):
     """Writes the generated module with each repeated piece as array code over the batch."""
 
     HEADER = (
@@ -101,7 +99,7 @@ class ArrayWriter(_Writer):
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.namespace["xp"] = array_math
+        self.namespace["xp"] = xp
         self.notes: list[str] = []
         self.exprs: dict[Value, Expr] = {}  # how array code reads a piece's node
         # W or b, the name of its inputs' positions, whether it is a column (b is), its gradient.
@@ -128,13 +126,13 @@ class ArrayWriter(_Writer):
         """Find each piece's layers and name their arrays, then name the nodes as the base does."""
         inputs = set(self.inputs)
         for repeat in repeats:
-            self.layers[repeat] = find_layers(repeat.pieces[0], inputs)
+            self.layers[repeat] = find_network(repeat.pieces[0], inputs, shared=False).layers
             columns = set(repeat.constants[0])
             outputs: set[tuple[Value, ...]] = set()  # the rows of the layers before
             for layer in self.layers[repeat]:
                 self.layer_names[layer] = self._name_layer(layer, outputs, columns)
-                outputs.add(tuple(layer.neurons))
-                outputs.add(tuple(layer.activation))
+                outputs.add(tuple(layer.pre))
+                outputs.add(tuple(layer.activations))
         super().choose_names(repeats)
 
     def _name_layer(
@@ -146,11 +144,11 @@ class ArrayWriter(_Writer):
         b = fresh(f"b{l}") if layer.biases else ""
         dw, db = fresh(f"d{w}"), fresh(f"d{b}") if b else ""
         a, delta = fresh(f"a{l}"), fresh(f"delta{l}")
-        h, dh = (fresh(f"h{l}"), fresh(f"dh{l}")) if layer.activation else ("", "")
+        h, dh = (fresh(f"h{l}"), fresh(f"dh{l}")) if layer.activations else ("", "")
         reads = dreads = ""
-        if tuple(layer.reads) not in outputs:
+        if tuple(layer.inputs) not in outputs:
             reads = fresh(f"h{l - 1}")  # the data, h0, or rows stacked from single nodes
-            if not all(x in columns for x in layer.reads):
+            if not all(x in columns for x in layer.inputs):
                 dreads = fresh(f"d{reads}")
         return _LayerNames(w, b, dw, db, a, delta, h, dh, reads, dreads)
 
@@ -193,7 +191,7 @@ class ArrayWriter(_Writer):
             del self.chains[node]
         self.links -= looped
         for node in self.order:
-            rule = node._rule
+            rule = node._operation
             if (
                 (rule is ops.SUM or rule is ops.DOT)
                 and len(node.parents) >= _OVER_INPUTS
@@ -203,7 +201,7 @@ class ArrayWriter(_Writer):
                 self.over_inputs[node] = self._index_halves(node)
         # The inputs scalar code reads: not the layers' weights and biases, which come as
         # matrices, nor those an array operation over the inputs reads.
-        layered = {n for ls in self.layers.values() for layer in ls for n in layer.neurons}
+        layered = {n for ls in self.layers.values() for layer in ls for n in layer.pre}
         written = [n for n in self.order if n not in looped]
         written += [node for repeat in repeats for node in repeat.pieces[0]]
         self.kept = {
@@ -223,8 +221,8 @@ class ArrayWriter(_Writer):
         """The input positions of a sum's operands, or of a dot's two halves."""
         where = xp.asarray([self.inputs[p] for p in node.parents])
         # Named for the node, or for what it does when it has no name: index_dot_w.
-        term = self.variables.get(node) or node._rule.name
-        if node._rule is ops.SUM:
+        term = self.variables.get(node) or node._operation.name
+        if node._operation is ops.SUM:
             return [self.bind(self.fresh(f"index_{term}"), where)]
         n = len(where) // 2
         return [
@@ -245,7 +243,7 @@ class ArrayWriter(_Writer):
         if index is None:
             super()._forward(node, indent)
             return
-        if node._rule is ops.SUM:
+        if node._operation is ops.SUM:
             value = f"float(p[{index[0]}].sum())"
         else:
             value = f"float(xp.matmul(p[{index[0]}], p[{index[1]}]))"
@@ -260,7 +258,7 @@ class ArrayWriter(_Writer):
         g = self.grad(node)
         halves = (
             [(index[0], g)]
-            if node._rule is ops.SUM
+            if node._operation is ops.SUM
             else [
                 (index[0], f"{g} * p[{index[1]}]"),
                 (index[1], f"{g} * p[{index[0]}]"),
@@ -279,18 +277,18 @@ class ArrayWriter(_Writer):
         samples = len(repeat.pieces)
         self.emit(1, f"# {fan} gathers {samples} copies of one piece of {len(template)} nodes,")
         self.emit(1, "# one per sample; the piece runs once, each row one number per sample.")
-        varying = _varying_columns(repeat.constants)
+        varying = varying_columns(repeat.constants)
         columns = {c: j for j, c in enumerate(repeat.constants[0])}
         layers = self.layers[repeat]
-        in_layers = {n for layer in layers for n in (*layer.neurons, *layer.activation)}
+        in_layers = {n for layer in layers for n in (*layer.pre, *layer.activations)}
         # The constants code reads one by one; a layer reading only data gets a matrix.
         read_by_rows = {
             p for node in template if node not in in_layers for p in node.parents if p in columns
         } | {
             x
             for layer in layers
-            if not all(r in columns for r in layer.reads)
-            for x in layer.reads
+            if not all(r in columns for r in layer.inputs)
+            for x in layer.inputs
             if x in columns
         }
         names = []
@@ -320,7 +318,7 @@ class ArrayWriter(_Writer):
                     self._row_forward(node)
         root = self.read(template[-1])
         fan_in = repeat.fan_in
-        if fan_in._rule is ops.SUM or repeat.links:
+        if fan_in._operation is ops.SUM or repeat.links:
             total = f"float({self._whole(root, samples)}.sum())"
             if repeat.links:
                 terms = [
@@ -328,7 +326,7 @@ class ArrayWriter(_Writer):
                     total,
                     *(self.read(t).text for t in repeat.after),
                 ]
-                self.bind("add_up", _add_up)
+                self.bind("add_up", add_up)
                 total = f"add_up([{', '.join(terms)}])" if len(terms) > 1 else total
             self.emit(1, f"{fan} = {total}", f"{fan_in.op} over the samples", fan_in)
         else:
@@ -349,13 +347,13 @@ class ArrayWriter(_Writer):
         names = self.layer_names[layer]
         a, w, b = names.a, names.w, names.b
         bias = f" + {b}" if b else ""
-        each = f"{layer.neurons[0].op} of {len(layer.reads)}"
+        each = f"{layer.pre[0].op} of {len(layer.inputs)}"
         many = len(layer.neurons) > 1
         size = f"{len(layer.neurons)} neurons, each a {each}" if many else f"1 neuron, a {each}"
         comment = f"layer {number}: {size}"
-        self.emit(1, f"{a} = xp.matmul({w}, {h}){bias}", comment, layer.neurons[0])
-        block = _Block(a, names.delta, layer.neurons, samples, h)
-        for neuron in layer.neurons:
+        self.emit(1, f"{a} = xp.matmul({w}, {h}){bias}", comment, layer.pre[0])
+        block = _Block(a, names.delta, layer.pre, samples, h)
+        for neuron in layer.pre:
             self.exprs[neuron] = Expr(f"{a}[{block.rows[neuron]}]")
             blocks[neuron] = block
             self.per_sample.add(self.exprs[neuron].text)
@@ -363,7 +361,7 @@ class ArrayWriter(_Writer):
 
     def _reads(self, layer: Layer, repeat: Repeat, columns: dict[Value, int]) -> str:
         """Write the matrix a layer reads (one row per input); return its name."""
-        reads, samples = layer.reads, len(repeat.pieces)
+        reads, samples = layer.inputs, len(repeat.pieces)
         block = self.blocks.get(reads[0])
         if block is not None and block.nodes == reads:
             return block.name
@@ -382,17 +380,17 @@ class ArrayWriter(_Writer):
         return name
 
     def _activation_forward(self, layer: Layer, blocks: dict[Value, _Block], samples: int) -> None:
-        source = blocks[layer.neurons[0]]
-        node = layer.activation[0]
-        op = node._rule
+        source = blocks[layer.pre[0]]
+        node = layer.activations[0]
+        op = node._operation
         a = Expr(source.name)
-        value = trace(lambda: op.forward(a, *node._ctx), where) if op in ops.INLINE else None
+        value = trace(lambda: op.forward(a, *node._params), where) if op in INLINE else None
         if value is None:
-            value = call(f"xp.{op.forward.__name__.lstrip('_')}", a, *node._ctx)
+            value = call(f"xp.{op.function}", a, *node._params)
         h, dh = self.layer_names[layer].h, self.layer_names[layer].dh
         self.emit(1, f"{h} = {as_expr(value).text}", f"{node.op}, one per neuron", node)
-        block = _Block(h, dh, layer.activation, samples)
-        for act in layer.activation:
+        block = _Block(h, dh, layer.activations, samples)
+        for act in layer.activations:
             self.exprs[act] = Expr(f"{h}[{block.rows[act]}]")
             blocks[act] = block
             self.per_sample.add(self.exprs[act].text)
@@ -406,9 +404,9 @@ class ArrayWriter(_Writer):
     def _call_forward(self, node: Value, *args: object) -> Expr:
         if self.samples is None:
             return super()._call_forward(node, *args)
-        op = node._rule
-        if op in _KNOWN:
-            return call(f"xp.{op.forward.__name__.lstrip('_')}", *args)
+        op = node._operation
+        if op.function:  # a row of the table
+            return call(f"xp.{op.function}", *args)
         function = self._bind_user(op, "", op.forward)
         self.notes.append(
             f"{self.name(node)} ({op.name!r}, an operation of your own) runs sample by sample "
@@ -421,7 +419,7 @@ class ArrayWriter(_Writer):
     def _call_local(self, node: Value, operands: list[Expr], out: Expr) -> str:
         if self.samples is None:
             return super()._call_local(node, operands, out)
-        op = node._rule
+        op = node._operation
         name = self._bind_user(op, "_local", op.local)
         items = ", ".join(e.text for e in (*operands, out))
         return f"xp.each_local({name}, {self.samples}, {op.arity}, {items})"
@@ -444,21 +442,21 @@ class ArrayWriter(_Writer):
         self.emit(1, f"# {fan} over the samples: the piece's backward pass, once for all of them")
         contributions: dict[Any, list[str]] = {}
         root = template[-1]
-        if fan_in._rule is ops.SUM or repeat.links:
+        if fan_in._operation is ops.SUM or repeat.links:
             contributions[root] = [f"xp.full({samples}, {g})"]
         else:
-            rule = fan_in._rule
+            rule = fan_in._operation
             local = (
                 self._bind_user(rule, "_local", rule.local)
-                if rule not in _KNOWN
+                if not rule.function
                 else self.bind(f"d_{rule.name}", rule.local)
             )
             ds, roots = self.local_name(fan_in), self.root_lists[repeat]
-            self.emit(1, f"{ds} = xp.asarray({local}({roots}, {fan}, ieee))", "", fan_in)
+            self.emit(1, f"{ds} = xp.asarray({local}({roots}, {fan}, float_math))", "", fan_in)
             contributions[root] = [f"{g} * {ds}"]
         layers = self.layers[repeat]
         first = _first_members(template, layers)
-        in_layers = {n for layer in layers for n in (*layer.neurons, *layer.activation)}
+        in_layers = {n for layer in layers for n in (*layer.pre, *layer.activations)}
         with self._as_arrays(samples):
             for node in reversed(template):
                 if node in first:
@@ -495,17 +493,17 @@ class ArrayWriter(_Writer):
         return block.grad
 
     def _activation_backward(self, layer: Layer, contributions: dict[Any, list[str]]) -> None:
-        block = self.blocks[layer.activation[0]]
-        source = self.blocks[layer.neurons[0]]
+        block = self.blocks[layer.activations[0]]
+        source = self.blocks[layer.pre[0]]
         gh = self._block_gradient(block, contributions, inline=True)
-        node = layer.activation[0]
-        op = node._rule
+        node = layer.activations[0]
+        op = node._operation
         a, h = Expr(source.name), Expr(block.name)
-        (local,) = trace(lambda: op.local(a, h, array_code_math, *node._ctx), where)
-        contributions.setdefault(source, []).append(_times(Expr(gh), local))
+        (local,) = trace(lambda: op.local(a, h, array_code_math, *node._params), where)
+        contributions.setdefault(source, []).append(times(Expr(gh), local))
 
     def _layer_backward(self, layer: Layer, contributions: dict[Any, list[str]]) -> None:
-        block = self.blocks[layer.neurons[0]]
+        block = self.blocks[layer.pre[0]]
         delta = self._block_gradient(block, contributions)
         names = self.layer_names[layer]
         w, b = names.w, names.b
@@ -518,7 +516,7 @@ class ArrayWriter(_Writer):
         if h in self.data_names:
             return
         back = f"xp.matmul({w}.T, {delta})"
-        below = self.blocks.get(layer.reads[0])
+        below = self.blocks.get(layer.inputs[0])
         if below is not None and below.name == h:
             contributions.setdefault(below, []).append(back)
             return
@@ -539,7 +537,7 @@ class ArrayWriter(_Writer):
         self.emit(1, f"{g.text} = {self._gathered(node, contributions)}", "", node)
         for parent, derivative in zip(node.parents, self._local(node, 1), strict=True):
             if parent in self.varies:
-                self._pass_back(parent, _times(g, derivative), contributions)
+                self._pass_back(parent, times(g, derivative), contributions)
 
     # -- the result ---------------------------------------------------------------------
 
@@ -582,10 +580,10 @@ def _first_members(template: list[Value], layers: list[Layer]) -> dict[Value, tu
     position = {node: i for i, node in enumerate(template)}
     first: dict[Value, tuple[Layer, str]] = {}
     for layer in layers:
-        first[min(layer.neurons, key=position.__getitem__)] = (layer, "a")
-        if layer.activation:
-            first[min(layer.activation, key=position.__getitem__)] = (layer, "h")
+        first[min(layer.pre, key=position.__getitem__)] = (layer, "a")
+        if layer.activations:
+            first[min(layer.activations, key=position.__getitem__)] = (layer, "h")
     return first
 
 
-__all__ = ["ArrayWriter", "array_code_math", "ieee", "where"]
+__all__ = ["ArrayWriter", "array_code_math", "where"]

@@ -4,7 +4,7 @@ Every training step builds the same graph with new numbers. Compiling records it
 once and writes a function with one line per node: the forward pass in
 topological order, then the backward pass, the chain rule node by node, last to
 first. Each line comes from the operation's own rules in ``engine.ops``, traced
-into text by ``engine.codegen.symbolic``, so the code computes exactly what the
+into text by ``engine.codegen.tracer``, so the code computes exactly what the
 engine does, in the same order, with no Value made.
 """
 
@@ -19,18 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
-from engine import edits, ieee, ops
+from engine import edits, float_math, ops
 from engine.codegen import names
-from engine.codegen.layers import Layer, find_layers
-from engine.codegen.repeats import (
-    Repeat,
-    chain_terms,
-    repeated_pieces,
-    sum_chains,
-    uses_of,
-    varying,
-)
-from engine.codegen.symbolic import (
+from engine.codegen.tracer import (
+    INLINE,
     NAMESPACE,
     Expr,
     Join,
@@ -42,14 +34,22 @@ from engine.codegen.symbolic import (
     trace,
 )
 from engine.graph import topological_order
+from engine.network import Layer, find_network
+from engine.network.repeats import (
+    Repeat,
+    chain_terms,
+    repeated_pieces,
+    sum_chains,
+    uses_of,
+    varying,
+)
 from engine.value import Value, _number
 
-_KNOWN = frozenset(ops.TABLE)
 # The names the code binds itself, whatever the graph: no node's variable may take them.
 _OWN_NAMES = (
     *("values", "forward_backward", "add_up", "pick_inputs", "p", "grads", "d", "_"),
-    *("ieee", "xp", "ops", "math"),
-    *(op.forward.__name__.lstrip("_") for op in ops.TABLE),
+    *("float_math", "xp", "ops", "math"),
+    *(op.function for op in ops.TABLE),
     *(f"d_{op.name}" for op in ops.TABLE),
 )
 _IDENTIFIER = re.compile(r"\b[A-Za-z_]\w*")
@@ -97,11 +97,11 @@ class CompiledGraph:
         notes: tuple[str, ...] = (),
     ) -> None:
         self.source = source
+        """The generated Python module, one line per node."""
         self.backend = backend
         """The code the graph was written as: ``"python"`` or ``"numpy"``."""
         self.notes = notes
         """What of the graph could not be written as ``backend`` asked, and why (numpy only)."""
-        """The generated Python module, one line per node."""
         self.inputs = inputs
         """The input leaves, in the order ``cg(values)`` takes their numbers."""
         self.watch = watch
@@ -234,9 +234,9 @@ def compile(  # noqa: A001 - engine.compile is the contract
     return CompiledGraph(source, function, leaves, watched, (lines, grad_lines), backend, notes)
 
 
-def _writer_for(backend: object) -> type[_Writer]:
+def _writer_for(backend: object) -> type[Writer]:
     if backend == "python":
-        return _Writer
+        return Writer
     if backend != "numpy":
         raise ValueError(f"compile: backend must be 'python' or 'numpy', got {backend!r}")
     try:
@@ -278,7 +278,7 @@ class _Loop(NamedTuple):
     saved: str
 
 
-class _Writer:
+class Writer:
     """Writes the generated module line by line."""
 
     HEADER: tuple[str, ...] = (
@@ -301,7 +301,7 @@ class _Writer:
         self.varies: set[Value] = varying(order, inputs)
         # Each line, the node it is for (or -1) and the node whose gradient it adds to (or -1).
         self.lines: list[tuple[str, int, int]] = []
-        self.namespace: dict[str, Any] = {**NAMESPACE, "ieee": ieee}
+        self.namespace: dict[str, Any] = {**NAMESPACE, "float_math": float_math}
         self.scope: dict[Value, Expr] = {}  # the constants a loop body reads as variables
         self.looped: set[Value] = set()  # the nodes a loop computes (set by choose_names)
         self.where: dict[Value, str] = {}  # how the code reads a watched node in a loop
@@ -361,11 +361,11 @@ class _Writer:
         for repeat in repeats:
             template = repeat.pieces[0]
             if repeat not in self.layers:
-                self.layers[repeat] = find_layers(template, set(self.inputs))
+                self.layers[repeat] = find_network(template, set(self.inputs), shared=False).layers
             layers += self.layers[repeat]
             held += template
-            held += [repeat.constants[0][j] for j in _varying_columns(repeat.constants)]
-            if repeat.links or repeat.fan_in._rule is ops.SUM:
+            held += [repeat.constants[0][j] for j in varying_columns(repeat.constants)]
+            if repeat.links or repeat.fan_in._operation is ops.SUM:
                 fallbacks[repeat.fan_in] = "total"  # the sum of the copies' roots
         layers += names.layers_outside(rest, self.inputs, layers)
         fallbacks[self.order[-1]] = "L"  # the loss
@@ -381,6 +381,7 @@ class _Writer:
         return self.taken.fresh(name)
 
     def name(self, node: Value) -> str:
+        """The variable that holds ``node``'s number: its name, or ``v<i>``."""
         return self.variables.get(node) or f"v{self.position[node]}"
 
     def local_name(self, node: Value) -> str:
@@ -396,11 +397,13 @@ class _Writer:
         return literal(node.data) if variable is None else variable
 
     def grad(self, node: Value) -> str:
+        """The variable that holds ``node``'s gradient: ``d<name>``, its delta, or ``g<i>``."""
         while node in self.alias:
             node = self.alias[node]
         return self.gradients.get(node) or f"g{self.position[node]}"
 
     def bind(self, name: str, thing: object) -> str:
+        """Make ``thing`` a global of the generated code, as ``name``; return the name."""
         bound = self.namespace.setdefault(name, thing)
         assert bound is thing, f"two things named {name!r} in generated code"
         return name
@@ -413,6 +416,7 @@ class _Writer:
         node: Value | None = None,
         target: Value | None = None,
     ) -> None:
+        """Write a line of code, its comment, the node it computes and the one it adds to."""
         line = "    " * indent + code
         if comment:
             line = (
@@ -426,6 +430,7 @@ class _Writer:
     # -- the module -------------------------------------------------------------------
 
     def write(self, repeats: list[Repeat]) -> None:
+        """Write the module: the forward pass, then the backward pass, each piece a loop."""
         piece_of: dict[Value, Repeat] = {}
         for repeat in repeats:
             for piece in repeat.pieces:  # self.looped holds them since choose_names
@@ -438,7 +443,7 @@ class _Writer:
             self.emit(0, text)
         for text in self.HEADER:
             self.emit(0, text)
-        if any(node._parents and node._rule not in _KNOWN for node in self.order):
+        if any(node._parents and not node._operation.function for node in self.order):
             self.emit(0, "")
             self.emit(0, "ops.<name> is an operation of your own (engine.operation).")
         for text in ('"""', "", "", "def forward_backward(values):"):
@@ -516,7 +521,7 @@ class _Writer:
             return
         terms = self.chains.get(node)
         if terms is not None:
-            self.bind("add_up", _add_up)
+            self.bind("add_up", add_up)
             items = ", ".join(self.read(t).text for t in terms)
             comment = f"+ of {len(terms)} terms, left to right (a chain of {len(terms) - 1} +)"
             self.emit(indent, f"{self.name(node)} = add_up([{items}])", comment, node)
@@ -527,25 +532,25 @@ class _Writer:
 
     def _value(self, node: Value) -> Expr:
         """The expression of a node's number, from its operation's forward rule."""
-        op = node._rule
+        op = node._operation
         operands = [self.read(p) for p in node.parents]
-        if op in ops.INLINE and len(operands) <= _INLINE_OPERANDS:
+        if op in INLINE and len(operands) <= _INLINE_OPERANDS:
             if op.arity == 0:
                 return as_expr(trace(lambda: op.forward(operands), self.join))
-            return as_expr(trace(lambda: op.forward(*operands, *node._ctx), self.join))
+            return as_expr(trace(lambda: op.forward(*operands, *node._params), self.join))
         if op.arity == 0:
             return self._call_forward(node, Expr(f"[{', '.join(e.text for e in operands)}]"))
-        return self._call_forward(node, *operands, *node._ctx)
+        return self._call_forward(node, *operands, *node._params)
 
     def _local(self, node: Value, indent: int) -> list[Any]:
         """A node's local derivatives as expressions, from its operation's rule.
 
         A user's operation gets a line of its own that calls its rule by name.
         """
-        op = node._rule
+        op = node._operation
         operands = [self.read(p) for p in node.parents]
         out = self.read(node)
-        if op not in _KNOWN:
+        if not op.function:  # an operation of the user's
             ds = self.local_name(node)
             self.emit(indent, f"{ds} = {self._call_local(node, operands, out)}", op.name, node)
             return [Expr(f"{ds}[{i}]") for i in range(len(operands))]
@@ -553,21 +558,21 @@ class _Writer:
         if op.arity == 0:
             return list(trace(lambda: op.local(operands, out, m), join))
         if op.arity == 1:
-            return list(trace(lambda: op.local(operands[0], out, m, *node._ctx), join))
+            return list(trace(lambda: op.local(operands[0], out, m, *node._params), join))
         return list(trace(lambda: op.local(operands[0], operands[1], out, m), join))
 
     def _call_local(self, node: Value, operands: list[Expr], out: Expr) -> str:
         """The call of a user's operation's local derivatives, on floats."""
-        op = node._rule
+        op = node._operation
         name = self._bind_user(op, "_local", op.local)
         items = ", ".join(e.text for e in operands)
-        return f"{name}({f'[{items}]' if op.arity == 0 else items}, {out.text}, ieee)"
+        return f"{name}({f'[{items}]' if op.arity == 0 else items}, {out.text}, float_math)"
 
     def _call_forward(self, node: Value, *args: object) -> Expr:
-        op = node._rule
-        if op not in _KNOWN:
+        op = node._operation
+        if not op.function:  # an operation of the user's
             return call(self._bind_user(op, "", op.forward), *args)
-        return call(self.bind(op.forward.__name__.lstrip("_"), op.forward), *args)
+        return call(self.bind(op.function, op.forward), *args)
 
     def _bind_user(self, op: ops.Op, suffix: str, thing: object) -> str:
         """Bind a user's operation (engine.operation) into the code as ``ops.<its name>``.
@@ -601,7 +606,7 @@ class _Writer:
                         indent, f"{self.grad(each)} {sign} {self.grad(top)}", comment, node, each
                     )
             return
-        op = node._rule
+        op = node._operation
         out = Expr(self.name(node))
         local = self._local(node, indent)
         g = Expr(self.grad(node))
@@ -623,7 +628,7 @@ class _Writer:
         for parent, derivative in zip(node.parents, local, strict=True):
             if parent not in self.varies:
                 continue  # a constant: its gradient is never read
-            term = _times(g, derivative)
+            term = times(g, derivative)
             target = self.grad(parent)
             sign = "+=" if parent in assigned else "="
             assigned.add(parent)
@@ -634,7 +639,7 @@ class _Writer:
 
     def _loop_forward(self, repeat: Repeat) -> None:
         template, fan_in = repeat.pieces[0], repeat.fan_in
-        varying = _varying_columns(repeat.constants)
+        varying = varying_columns(repeat.constants)
         targets = [self.name(repeat.constants[0][j]) for j in varying]
         for j, target in zip(varying, targets, strict=True):
             self.scope[repeat.constants[0][j]] = Expr(target)
@@ -686,7 +691,7 @@ class _Writer:
                 f"*{roots}[::-1]" if repeat.backwards else f"*{roots}",
                 *(self.read(t).text for t in repeat.after),
             ]
-            self.bind("add_up", _add_up)
+            self.bind("add_up", add_up)
             comment = f"the chain of {len(repeat.links)} + nodes, in its order"
             self.emit(1, f"{self.name(fan_in)} = add_up([{', '.join(terms)}])", comment, fan_in)
             return
@@ -704,15 +709,15 @@ class _Writer:
             loop = f"for {packed} in reversed({saved}):" if needed else f"for _ in {saved}:"
             root = g
         else:
-            rule = fan_in._rule
+            rule = fan_in._operation
             local = (
                 self.bind(f"d_{rule.name}", rule.local)
-                if rule in _KNOWN
+                if rule.function
                 else self._bind_user(rule, "_local", rule.local)
             )
             ds, out = self.local_name(fan_in), self.name(fan_in)
             comment = f"d{out}/d(each copy's root)"
-            self.emit(1, f"{ds} = {local}({roots}, {out}, ieee)", comment, fan_in)
+            self.emit(1, f"{ds} = {local}({roots}, {out}, float_math)", comment, fan_in)
             loop = (
                 f"for ({packed}), d in zip(reversed({saved}), reversed({ds})):"
                 if needed
@@ -729,18 +734,19 @@ class _Writer:
             self._backward(node, 2, assigned)
 
 
-def _add_up(terms: list[float]) -> float:
+def add_up(terms: list[float]) -> float:
     """Return ``terms[0] + terms[1] + ...``, added left to right."""
     return functools.reduce(operator.add, terms)
 
 
-def _varying_columns(rows: list[list[Value]]) -> list[int]:
+def varying_columns(rows: list[list[Value]]) -> list[int]:
     """Return the constants that differ between copies; the rest are written in place."""
     first = [repr(c.data) for c in rows[0]]
     return [j for j in range(len(first)) if any(repr(row[j].data) != first[j] for row in rows)]
 
 
-def _times(g: Expr, derivative: object) -> str:
+def times(g: Expr, derivative: object) -> str:
+    """Return the text of ``g * derivative``, a chain-rule term."""
     # x * 1.0 is x and x * -1.0 is -x, bit for bit (nan and -0.0 too); nothing else folds.
     if not isinstance(derivative, Expr) and derivative == 1.0:
         return g.text

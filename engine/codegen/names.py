@@ -17,13 +17,11 @@ import keyword
 import re
 import unicodedata
 from collections.abc import Collection, Iterable, Sequence
-from itertools import chain
 from typing import Any
 
-from engine import ops
-from engine.codegen.layers import Layer, find_layers
+from engine.network import Layer, find_network, weight_slots
 
-Node = Any  # a Value; this module reads only .label, .parents and a neuron's ._rule
+Node = Any  # a Value; this module reads only .label and .parents
 
 LONGEST = 32
 """The longest name a label becomes; a longer one is cut (labels are for people)."""
@@ -101,7 +99,7 @@ def short_path(label: str) -> str:
 
 def parameters(layers: Iterable[Layer]) -> set[Node]:
     """Return the weights and biases of ``layers``."""
-    return {p for layer in layers for p in (*chain.from_iterable(layer.weights), *layer.biases)}
+    return {p for layer in layers for n in layer.neurons for p in n.parameters}
 
 
 def layers_outside(
@@ -113,16 +111,10 @@ def layers_outside(
     explorer's code): a neuron's weights are the first half of its ``dot+b``, what they
     multiply the second.
     """
-    slots: set[Node] = set()
-    for node in nodes:
-        rule = node._rule
-        if rule is ops.DOT_PLUS or rule is ops.DOT:
-            parents = node._parents
-            slots.update(parents[: len(parents) // 2])
-            if rule is ops.DOT_PLUS:
-                slots.add(parents[-1])
-    weights = slots.intersection(inputs) - parameters(found)
-    return find_layers(nodes, weights) if weights else []  # a batch's: all in its loop
+    weights = weight_slots(nodes).intersection(inputs) - parameters(found)
+    if not weights:
+        return []  # a batch's: all in its loop
+    return find_network(nodes, weights, shared=False).layers
 
 
 def layer_names(layers: Iterable[Layer]) -> dict[Node, str]:
@@ -138,16 +130,15 @@ def layer_names(layers: Iterable[Layer]) -> dict[Node, str]:
     for layer in layers:
         l = layer.number  # noqa: E741 - the algorithm's l
         if l == 1:
-            firsts += layer.reads
-        for k, j in enumerate(neuron_places(layer)):
-            neuron, weights = layer.neurons[k], layer.weights[k]
-            for i, w in enumerate(weights):
+            firsts += layer.inputs
+        for neuron, j in zip(layer.neurons, neuron_places(layer), strict=True):
+            for i, w in enumerate(neuron.weights):
                 names[w] = f"W{l}_{j}_{i}"
-            if layer.biases:
-                names[layer.biases[k]] = f"b{l}_{j}"
-            names[neuron] = f"a{l}_{j}" if layer.activation else f"h{l}_{j}"
-            if layer.activation:
-                names[layer.activation[k]] = f"h{l}_{j}"
+            if neuron.bias is not None:
+                names[neuron.bias] = f"b{l}_{j}"
+            # A linear neuron's one node is its output h (= a), as the pictures name it.
+            names[neuron.pre] = f"h{l}_{j}" if neuron.out is neuron.pre else f"a{l}_{j}"
+            names[neuron.out] = f"h{l}_{j}"
     for i, x in enumerate(dict.fromkeys(firsts)):
         # The count runs over every input, as viz counts them; only data is named x.
         if not x.parents and x not in weights_and_biases:
@@ -161,7 +152,7 @@ def neuron_places(layer: Layer) -> list[int]:
     A loss may read a layer's outputs in any order (``out[1] - out[0]``); the graph
     then meets neuron 1 first, but the model, and the pictures, call it neuron 1.
     """
-    found = [_NEURON_WEIGHT.fullmatch(weights[0].label) for weights in layer.weights]
+    found = [_NEURON_WEIGHT.fullmatch(neuron.weights[0].label) for neuron in layer.neurons]
     places = [int(match["j"]) for match in found if match]
     if len(places) == len(found) == len(set(places)) and len({m["layer"] for m in found if m}) == 1:
         return places
@@ -171,10 +162,10 @@ def neuron_places(layer: Layer) -> list[int]:
 def error_signals(layers: Iterable[Layer]) -> dict[Node, str]:
     """Return the gradient's name of each neuron's node named for its layer: ``delta1_3``."""
     return {
-        neuron: f"delta{layer.number}_{j}"
+        neuron.pre: f"delta{layer.number}_{j}"
         for layer in layers
         for neuron, j in zip(layer.neurons, neuron_places(layer), strict=True)
-        if not own_label(neuron)
+        if not own_label(neuron.pre)
     }
 
 

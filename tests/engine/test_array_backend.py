@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 import engine
 import nn
-from engine import Value, ieee, ops
+from engine import Value, float_math, ops
 from tests.engine import test_compiler as compiler_tests
 from tests.engine.test_operation import hypot, norm
 
@@ -263,7 +263,9 @@ def magnitudes(output: Value) -> dict[Value, float]:
         if not node.parents:
             continue
         a = size.get(node, 0.0)
-        for parent, d in zip(node.parents, node._rule.derivatives(node, ieee), strict=True):
+        for parent, d in zip(
+            node.parents, node._operation.derivatives(node, float_math), strict=True
+        ):
             term = _times(a, d)
             if node.op in EXPONENTIAL:
                 # Such a derivative (exp(x - out) for logsumexp) moves by |d| times its
@@ -293,7 +295,9 @@ def forward_sizes(output: Value) -> dict[Value, float]:
     for node in engine.topological_order(output):
         total = abs(node.data)
         if node.parents:
-            for parent, d in zip(node.parents, node._rule.derivatives(node, ieee), strict=True):
+            for parent, d in zip(
+                node.parents, node._operation.derivatives(node, float_math), strict=True
+            ):
                 total += _times(size[parent], d)
         size[node] = total
     return size
@@ -459,12 +463,12 @@ def test_the_random_batches_cover_every_operation_of_the_table() -> None:
     a, b = Value(0.3), Value(0.7)
     extra = {"pow_const": (2.0,), "leaky_relu": (0.2,), "softplus": (1.0, 20.0)}
     extra |= {name: (2.0,) for name in WITH_A_NUMBER}
-    made = {f(a, *extra.get(name, ()))._rule for name, f in UNARY.items()}
-    made |= {f(a, b)._rule for f in BINARY.values()}
-    made |= {f([a, b, a])._rule for f in NARY.values()}
-    made |= {f(a)._rule for name, f in LAYER_ACTIVATIONS.items() if name}
+    made = {f(a, *extra.get(name, ()))._operation for name, f in UNARY.items()}
+    made |= {f(a, b)._operation for f in BINARY.values()}
+    made |= {f([a, b, a])._operation for f in NARY.values()}
+    made |= {f(a)._operation for name, f in LAYER_ACTIVATIONS.items() if name}
     assert set(ops.TABLE) <= made
-    assert made - set(ops.TABLE) == {softsign(a)._rule}  # and one operation of the user's own
+    assert made - set(ops.TABLE) == {softsign(a)._operation}  # and one operation of the user's own
     assert set(ACTIVATIONS) == set(LAYER_ACTIVATIONS)
 
 
@@ -520,8 +524,8 @@ def kinked(name: str, w: Value, b: Value, x: float) -> Value:
 
 def test_the_kink_table_has_every_operation() -> None:
     a, b = Value(0.3), Value(0.7)
-    made = {f(a, b)._rule for f in ONE_OF_EACH.values()}
-    assert made == {*ops.TABLE, softsign(a)._rule}
+    made = {f(a, b)._operation for f in ONE_OF_EACH.values()}
+    assert made == {*ops.TABLE, softsign(a)._operation}
 
 
 @pytest.mark.parametrize("name", sorted(ONE_OF_EACH))

@@ -1,7 +1,7 @@
-"""engine.codegen.array_math: each function, element by element, is its engine.ieee namesake.
+"""engine.codegen.array_math: each function, element by element, is its engine.float_math namesake.
 
 Array code runs a batch's samples as the elements of an array, so each function here must
-give, for every element, what :mod:`engine.ieee` gives for that float: the same ``inf`` and
+give, for every element, what :mod:`engine.float_math` gives for that float: the same ``inf`` and
 ``nan``, the same sign of zero, the same branch at the same point. Only the last bits may
 differ where numpy's exp, log, tanh, sin, cos or pow round otherwise than the C library.
 """
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from engine import ieee, ops
+from engine import float_math, ops
 from engine.codegen import array_math
 
 inf, nan = math.inf, math.nan
@@ -74,24 +74,41 @@ def assert_elementwise(
     assert not wrong, wrong
 
 
+# The functions numpy computes exactly as the C library does; the others may differ in the
+# last bits, where numpy's exp or tanh rounds otherwise.
+EXACT = {"sqrt", "sign", "number", "relu", "neg", "abs", "leaky_relu", "add", "sub", "mul", "div"}
+# A parameter a row's forward rule has no default for, as a neuron of nn would use it.
+PARAMETERS = {"leaky_relu": (0.01,)}
+
+
+def row_functions(arity: int) -> dict[str, tuple[Callable[..., Any], Callable[..., float], int]]:
+    """Each row of the table with ``arity`` operands: its array function and its forward rule."""
+    return {
+        op.function: (
+            getattr(array_math, op.function),
+            op.forward,
+            0 if op.function in EXACT else ULPS,
+        )
+        for op in ops.TABLE
+        if op.arity == arity and op.function != "pow"  # x ** c is pow(x, c): with the binary ones
+    }
+
+
 UNARY: dict[str, tuple[Callable[..., Any], Callable[..., float], int]] = {
-    "exp": (array_math.exp, ieee.exp, ULPS),
-    "log": (array_math.log, ieee.log, ULPS),
-    "sqrt": (array_math.sqrt, ieee.sqrt, 0),
-    "sin": (array_math.sin, ieee.sin, ULPS),
-    "cos": (array_math.cos, ieee.cos, ULPS),
-    "tanh": (array_math.tanh, ieee.tanh, ULPS),
-    "sigmoid": (array_math.sigmoid, ieee.sigmoid, ULPS),
-    "softplus": (array_math.softplus, ieee.softplus, ULPS),
-    "sign": (array_math.sign, ieee.sign, 0),
-    "number": (array_math.number, ieee.number, 0),
-    "relu": (array_math.relu, ops.RELU.forward, 0),
+    **row_functions(1),
+    "sign": (array_math.sign, float_math.sign, 0),
+    "number": (array_math.number, float_math.number, 0),
 }
 
 
+def with_parameters(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    return lambda x: function(x, *PARAMETERS.get(name, ()))
+
+
 def test_every_function_generated_array_code_may_call_is_here() -> None:
-    tested = {*UNARY, "div", "pow", "logsumexp", "add_all", "dot", "dot_plus", "where"}
+    tested = {*UNARY, *BINARY, "logsumexp", "add_all", "dot", "dot_plus", "where"}
     assert tested >= array_math.NAMES
+    assert {op.function for op in ops.TABLE} | set(float_math.NAMES) <= array_math.NAMES
 
 
 @pytest.mark.parametrize(
@@ -114,6 +131,7 @@ def test_where_between_two_numbers_is_the_rules_conditional(
 @given(xs=ROWS)
 def test_each_unary_function_is_ieees_element_by_element(name: str, xs: list[float]) -> None:
     function, namesake, ulps = UNARY[name]
+    function, namesake = with_parameters(name, function), with_parameters(name, namesake)
     want = [namesake(x) for x in xs]
     inputs = [(x,) for x in xs]
     assert_elementwise(function(np.array(xs)), want, ulps, inputs)
@@ -128,14 +146,15 @@ def test_each_unary_function_is_ieees_element_by_element(name: str, xs: list[flo
 # may miss, all of them on every run.
 GRID = [*SPECIAL, -2.0, -3.0, 1 / 3, -1.5, 1023.0, 1024.0, 1075.0, -1075.0, 2.0**53 - 1.0]
 BINARY: dict[str, tuple[Callable[..., Any], Callable[..., float], int]] = {
-    "div": (array_math.div, ieee.div, 0),
-    "pow": (array_math.pow, ieee.pow, ULPS),
+    **row_functions(2),
+    "pow": (array_math.pow, float_math.pow, ULPS),
 }
 
 
 @pytest.mark.parametrize("name", sorted(UNARY))
 def test_each_unary_function_on_the_grid_of_special_points_is_ieees(name: str) -> None:
     function, namesake, ulps = UNARY[name]
+    function, namesake = with_parameters(name, function), with_parameters(name, namesake)
     want = [namesake(x) for x in GRID]
     assert_elementwise(function(np.array(GRID)), want, ulps, [(x,) for x in GRID])
 
@@ -166,7 +185,7 @@ def test_div_and_pow_on_the_grid_of_special_points_are_ieees(name: str) -> None:
 def test_softplus_with_its_parameters_is_ieees(
     xs: list[float], beta: float, threshold: float
 ) -> None:
-    want = [ieee.softplus(x, beta, threshold) for x in xs]
+    want = [float_math.softplus(x, beta, threshold) for x in xs]
     got = array_math.softplus(np.array(xs), beta, threshold)
     assert_elementwise(got, want, ULPS, [(x, beta, threshold) for x in xs])
 
@@ -182,15 +201,17 @@ PAIRS = st.lists(st.tuples(FLOATS, EXPONENTS), min_size=1, max_size=24)
 @given(pairs=PAIRS)
 def test_pow_is_c99s_pow_as_ieee_gives_it(pairs: list[tuple[float, float]]) -> None:
     xs, ys = (np.array(column) for column in zip(*pairs, strict=True))
-    want = [ieee.pow(x, y) for x, y in pairs]
+    want = [float_math.pow(x, y) for x, y in pairs]
     assert_elementwise(array_math.pow(xs, ys), want, ULPS, pairs)
     # A constant exponent (x ** 2) or a constant base (2 ** x), as the code writes them;
     # and the exponent as an array of one repeated number, as a float per sample reads.
     x0, y0 = pairs[0]
-    want_y0 = [ieee.pow(x, y0) for x, _ in pairs]
+    want_y0 = [float_math.pow(x, y0) for x, _ in pairs]
     assert_elementwise(array_math.pow(xs, y0), want_y0, ULPS, pairs)
     assert_elementwise(array_math.pow(xs, np.broadcast_to(y0, xs.shape)), want_y0, ULPS, pairs)
-    assert_elementwise(array_math.pow(x0, ys), [ieee.pow(x0, y) for _, y in pairs], ULPS, pairs)
+    assert_elementwise(
+        array_math.pow(x0, ys), [float_math.pow(x0, y) for _, y in pairs], ULPS, pairs
+    )
 
 
 # C99's pow (Annex F.9.4.4), case by case: (x, y, the pow(x, y) the standard gives).
@@ -263,7 +284,7 @@ def pow_as_array_code_calls_it(x: float, y: float, samples: int) -> dict[str, An
 def test_pow_gives_each_special_case_of_c99_bit_for_bit_as_ieee(
     x: float, y: float, c99: float
 ) -> None:
-    want = ieee.pow(x, y)
+    want = float_math.pow(x, y)
     assert bits(want) == bits(c99), (want, c99)  # the reference itself follows the standard
     # One sample, then more than a vector register holds (numpy's loops end differently).
     for samples in (1, 37):
@@ -278,45 +299,45 @@ def test_div_is_ieees_division_with_its_infinities_and_nans(
     pairs: list[tuple[float, float]],
 ) -> None:
     a, b = (np.array(column) for column in zip(*pairs, strict=True))
-    want = [ieee.div(x, y) for x, y in pairs]
+    want = [float_math.div(x, y) for x, y in pairs]
     assert_elementwise(array_math.div(a, b), want, 0, pairs)
     a0, b0 = pairs[0]
-    assert_elementwise(array_math.div(a, b0), [ieee.div(x, b0) for x, _ in pairs], 0, pairs)
-    assert_elementwise(array_math.div(a0, b), [ieee.div(a0, y) for _, y in pairs], 0, pairs)
+    assert_elementwise(array_math.div(a, b0), [float_math.div(x, b0) for x, _ in pairs], 0, pairs)
+    assert_elementwise(array_math.div(a0, b), [float_math.div(a0, y) for _, y in pairs], 0, pairs)
 
 
 def test_the_points_where_ieee_catches_an_error_give_its_numbers() -> None:
     cases: list[tuple[Callable[..., Any], Callable[..., float], tuple[float, ...]]] = [
-        (array_math.div, ieee.div, (1.0, 0.0)),
-        (array_math.div, ieee.div, (1.0, -0.0)),
-        (array_math.div, ieee.div, (-1.0, 0.0)),
-        (array_math.div, ieee.div, (0.0, 0.0)),
-        (array_math.div, ieee.div, (nan, 0.0)),
-        (array_math.div, ieee.div, (inf, -0.0)),
-        (array_math.pow, ieee.pow, (0.0, -1.0)),
-        (array_math.pow, ieee.pow, (-0.0, -1.0)),
-        (array_math.pow, ieee.pow, (-0.0, -2.0)),
-        (array_math.pow, ieee.pow, (-8.0, 1 / 3)),
-        (array_math.pow, ieee.pow, (10.0, 400.0)),
-        (array_math.pow, ieee.pow, (-10.0, 401.0)),
-        (array_math.pow, ieee.pow, (-10.0, 400.0)),
-        (array_math.pow, ieee.pow, (0.0, -inf)),
-        (array_math.pow, ieee.pow, (1.0, nan)),
-        (array_math.pow, ieee.pow, (nan, 0.0)),
-        (array_math.pow, ieee.pow, (-1.0, inf)),
-        (array_math.exp, ieee.exp, (1000.0,)),
-        (array_math.log, ieee.log, (0.0,)),
-        (array_math.log, ieee.log, (-0.0,)),
-        (array_math.log, ieee.log, (-1.0,)),
-        (array_math.sqrt, ieee.sqrt, (-1.0,)),
-        (array_math.sqrt, ieee.sqrt, (-0.0,)),
-        (array_math.sin, ieee.sin, (inf,)),
-        (array_math.cos, ieee.cos, (-inf,)),
-        (array_math.sigmoid, ieee.sigmoid, (-1000.0,)),
-        (array_math.sigmoid, ieee.sigmoid, (nan,)),
-        (array_math.softplus, ieee.softplus, (1000.0,)),
-        (array_math.sign, ieee.sign, (-0.0,)),
-        (array_math.sign, ieee.sign, (nan,)),
+        (array_math.div, float_math.div, (1.0, 0.0)),
+        (array_math.div, float_math.div, (1.0, -0.0)),
+        (array_math.div, float_math.div, (-1.0, 0.0)),
+        (array_math.div, float_math.div, (0.0, 0.0)),
+        (array_math.div, float_math.div, (nan, 0.0)),
+        (array_math.div, float_math.div, (inf, -0.0)),
+        (array_math.pow, float_math.pow, (0.0, -1.0)),
+        (array_math.pow, float_math.pow, (-0.0, -1.0)),
+        (array_math.pow, float_math.pow, (-0.0, -2.0)),
+        (array_math.pow, float_math.pow, (-8.0, 1 / 3)),
+        (array_math.pow, float_math.pow, (10.0, 400.0)),
+        (array_math.pow, float_math.pow, (-10.0, 401.0)),
+        (array_math.pow, float_math.pow, (-10.0, 400.0)),
+        (array_math.pow, float_math.pow, (0.0, -inf)),
+        (array_math.pow, float_math.pow, (1.0, nan)),
+        (array_math.pow, float_math.pow, (nan, 0.0)),
+        (array_math.pow, float_math.pow, (-1.0, inf)),
+        (array_math.exp, float_math.exp, (1000.0,)),
+        (array_math.log, float_math.log, (0.0,)),
+        (array_math.log, float_math.log, (-0.0,)),
+        (array_math.log, float_math.log, (-1.0,)),
+        (array_math.sqrt, float_math.sqrt, (-1.0,)),
+        (array_math.sqrt, float_math.sqrt, (-0.0,)),
+        (array_math.sin, float_math.sin, (inf,)),
+        (array_math.cos, float_math.cos, (-inf,)),
+        (array_math.sigmoid, float_math.sigmoid, (-1000.0,)),
+        (array_math.sigmoid, float_math.sigmoid, (nan,)),
+        (array_math.softplus, float_math.softplus, (1000.0,)),
+        (array_math.sign, float_math.sign, (-0.0,)),
+        (array_math.sign, float_math.sign, (nan,)),
     ]
     for function, namesake, args in cases:
         want = namesake(*args)
@@ -372,11 +393,11 @@ def test_logsumexp_of_no_rows_is_minus_inf_as_an_empty_sum_is() -> None:
 def test_add_all_and_dot_on_rows_add_each_column_as_ops_does(columns: list[list[float]]) -> None:
     rows = [np.array(row) for row in zip(*columns, strict=True)]
     for name, function in (("add_all", array_math.add_all), ("dot", array_math.dot)):
-        want = [getattr(ops, name)(column) for column in columns]
+        want = [getattr(float_math, name)(column) for column in columns]
         # The same additions in the same order, column by column: the same bits.
         assert_elementwise(function(rows), want, 0, [tuple(c) for c in columns])
     if len(rows) % 2 == 1:
-        want = [ops.dot_plus(column) for column in columns]
+        want = [float_math.dot_plus(column) for column in columns]
         assert_elementwise(array_math.dot_plus(rows), want, 0, [tuple(c) for c in columns])
 
 

@@ -113,7 +113,7 @@ def test_local_derivatives_are_the_numbers_the_pass_multiplies() -> None:
 
 
 def _every_running_gradient(root: Value) -> set[float]:
-    return {node._g for node in engine.topological_order(root)}
+    return {node._pass_grad for node in engine.topological_order(root)}
 
 
 def test_the_running_gradients_are_zero_again_after_every_pass() -> None:
@@ -181,4 +181,4 @@ def test_passes_on_many_threads_sharing_parameters_each_get_their_own_gradients(
             th = math.tanh(wi.data * c)
             expected.append(th + wi.data * c * (1 - th * th))
         assert results[k] == pytest.approx(expected, rel=1e-12, abs=1e-15)
-    assert {wi._g for wi in w} == {0.0}
+    assert {wi._pass_grad for wi in w} == {0.0}

@@ -249,7 +249,7 @@ CLASHING = [
     *("samples", "roots", "saved", "seen", "total", "local_total", "L", "dL", "dx"),
     *("W1", "b1", "a1", "h1", "h0", "dh1", "delta1", "dW1", "db1", "index_W1", "index_dot_w"),
     *("W1_0_0", "x_0", "a1_0", "h1_0", "delta1_0", "dW1_0_0", "add_up", "add_all", "d_sum"),
-    *("xp", "ops", "ieee", "math", "tanh", "relu", "float", "sum", "lambda", "class"),
+    *("xp", "ops", "float_math", "math", "tanh", "relu", "float", "sum", "lambda", "class"),
     *("layers.0.neurons.0.w.0", "layers.1.neurons.0.b", "w.0", "b", "x*w", "1st", "\udc80"),
     *("0.0", "1.e", "a..0", ".w"),  # what reads almost as a module path
 ]

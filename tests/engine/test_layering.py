@@ -1,4 +1,8 @@
-"""engine stands on the standard library alone, codegen sits above the core, and examples run."""
+"""engine stands on the standard library alone, codegen sits above the core, and examples run.
+
+engine.network (the graph read as a network: the layers and the piece a batch repeats)
+sits beside the core, below codegen, and viz reads it too.
+"""
 
 import ast
 import doctest
@@ -12,6 +16,7 @@ import pytest
 ENGINE = Path(__file__).resolve().parents[2] / "engine"
 CORE = sorted(p for p in ENGINE.glob("*.py") if p.name != "__init__.py")
 CODEGEN = sorted((ENGINE / "codegen").glob("*.py"))
+NETWORK = sorted((ENGINE / "network").glob("*.py"))
 THIRD_PARTY = {"nn", "viz", "graphviz", "numpy", "tqdm", "matplotlib", "sympy", "hypothesis"}
 
 
@@ -40,7 +45,7 @@ ARRAY_BACKEND = {"arrays.py", "array_math.py"}
 
 
 def test_every_engine_import_is_standard_library_or_engine() -> None:
-    for path in [ENGINE / "__init__.py", *CORE, *CODEGEN]:
+    for path in [ENGINE / "__init__.py", *CORE, *NETWORK, *CODEGEN]:
         allowed = {"engine", "numpy"} if path.name in ARRAY_BACKEND else {"engine"}
         for name in imports(path):
             top = name.split(".")[0]
@@ -48,7 +53,7 @@ def test_every_engine_import_is_standard_library_or_engine() -> None:
 
 
 def test_only_the_array_backend_imports_the_array_backend() -> None:
-    for path in [ENGINE / "__init__.py", *CORE, *CODEGEN]:
+    for path in [ENGINE / "__init__.py", *CORE, *NETWORK, *CODEGEN]:
         if path.name in ARRAY_BACKEND:
             continue
         for name in imports(path):
@@ -61,8 +66,8 @@ def test_only_the_array_backend_imports_the_array_backend() -> None:
 
 def test_no_core_module_imports_codegen() -> None:
     """The lesson (Value → backward()) reads without the compiler; codegen is a layer above."""
-    assert len(CORE) >= 5 and len(CODEGEN) >= 3
-    for path in CORE:
+    assert len(CORE) >= 5 and len(CODEGEN) >= 3 and len(NETWORK) >= 2
+    for path in [*CORE, *NETWORK]:
         assert not [n for n in imports(path) if n.startswith("engine.codegen")], path.name
 
 
@@ -71,8 +76,20 @@ def test_engine_re_exports_compile_from_codegen_alone() -> None:
     assert codegen == {"engine.codegen", "engine.codegen.CompiledGraph", "engine.codegen.compile"}
 
 
+def test_import_engine_loads_the_compiler_only_when_compile_is_used() -> None:
+    code = (
+        "import sys, engine; before = 'engine.codegen' in sys.modules\n"
+        "from engine import compile\n"
+        "print(before, 'engine.codegen' in sys.modules, compile.__module__,"
+        " engine.CompiledGraph.__qualname__)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ENGINE.parent)  # fmt: skip
+    assert run.stdout.split() == ["False", "True", "engine.codegen.compiler", "CompiledGraph"]
+
+
 def test_codegen_imports_the_core_and_nothing_above_it() -> None:
-    core = {f"engine.{path.stem}" for path in CORE}
+    core = {f"engine.{path.stem}" for path in CORE} | {"engine.network"}
     for path in CODEGEN:
         for name in imports(path):
             if name.startswith("engine."):

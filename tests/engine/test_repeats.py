@@ -1,8 +1,8 @@
-"""engine.codegen.repeats: the per-sample piece of a batch is found, and only a true repeat is."""
+"""engine.network.repeats: the per-sample piece of a batch is found, and only a true repeat is."""
 
 import engine
 from engine import Value
-from engine.codegen import Repeat, repeated_pieces
+from engine.network import Repeat, repeated_pieces
 
 
 def repeats_of(out: Value, inputs: list[Value]) -> list[Repeat]:

@@ -75,18 +75,24 @@ def test_the_truth_of_a_value_is_a_type_error_saying_to_compare_data(
         (lambda v: v != 0, "`v.data != x`"),
         (lambda v: v == 0.0, "`v.data == x`"),
         (lambda v: 0 == v, "`v.data == x`"),  # noqa: SIM300 - the reflected form
-        (lambda v: v == "0", "`v.data == x`"),
-        (lambda v: v == None, "`v is None`"),  # noqa: E711 - the trap itself
-        (lambda v: v != None, "`v is not None`"),  # noqa: E711
+        (lambda v: v == True, "`v.data == x`"),  # noqa: E712 - bool is a number too
         (lambda v: v in [0.0], "`v.data == x`"),
     ],
 )
-def test_equality_with_a_non_value_is_a_type_error_saying_to_compare_data(
+def test_equality_with_a_number_is_a_type_error_saying_to_compare_data(
     compare: Callable[[Value], object], hint: str
 ) -> None:
     with pytest.raises(TypeError) as raised:
         compare(Value(0.0))
     assert hint in str(raised.value)
+
+
+def test_equality_with_anything_but_a_number_or_a_value_is_pythons_default() -> None:
+    v = Value(0.0)
+    assert (v == None) is False and (v != None) is True  # noqa: E711 - the case itself
+    assert (None == v) is False and (v == "0") is False and (v != "0") is True  # noqa: E711, SIM300
+    assert v in [None, v] and v not in [None, "0", ()] and [None, v].index(v) == 1
+    assert {v: 1}.get("0") is None and (v == [v]) is False  # type: ignore[call-overload]
 
 
 def test_equality_with_a_number_names_the_type_and_why() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.ops import ADD
 
-Node = Any  # a Value; typed loosely, as this module reads only its operands, _rule and _ctx
+Node = Any  # a Value; typed loosely, as this module reads only its operands, _operation and _params
 
 
 class Repeat:
@@ -107,7 +107,7 @@ def repeated_pieces(
     for fan_in in reversed(order):  # the outermost first
         if fan_in in taken:
             continue
-        if fan_in._rule.arity == 0 and len(fan_in.parents) >= min_repeats:
+        if fan_in._operation.arity == 0 and len(fan_in.parents) >= min_repeats:
             repeat = _repeat(fan_in, inner, ids, uses, position)
         elif fan_in in tops:
             repeat = _chain_repeat(tops[fan_in], inner, ids, uses, position, min_repeats)
@@ -184,7 +184,7 @@ class _Template:
         index = self.index
         for t in reversed(self.piece):
             n = mapping[t]
-            if n._rule is not t._rule or n._ctx != t._ctx or uses[n] != uses[t]:
+            if n._operation is not t._operation or n._params != t._params or uses[n] != uses[t]:
                 return None
             theirs = n._parents
             if len(theirs) != len(t._parents):
@@ -231,7 +231,7 @@ def sum_chains(
     taken: set[Node] = set()
     found = []
     for node in reversed(order):
-        if node._rule is ADD and node not in taken and (varies is None or node in varies):
+        if node._operation is ADD and node not in taken and (varies is None or node in varies):
             links = _chain(node, uses, keep, varies)
             taken.update(links)
             if len(links) + 1 >= min_terms:
@@ -252,7 +252,7 @@ def _chain(
         links = [top]
         node = top.parents[side]
         while (
-            node._rule is ADD
+            node._operation is ADD
             and uses[node] == 1
             and node not in keep
             and (varies is None or node in varies)

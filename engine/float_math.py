@@ -1,15 +1,28 @@
-"""Float functions that follow IEEE 754 the way PyTorch does: they never raise.
+"""The math namespace on floats: IEEE 754 results (``inf``, ``nan``) where ``math`` raises.
 
-Python's ``math`` module raises ``OverflowError`` or ``ValueError`` where IEEE
+Every forward rule and every local derivative in ``engine.ops`` computes through these
+functions. Python's ``math`` raises ``OverflowError`` or ``ValueError`` where IEEE
 arithmetic (and PyTorch) gives ``inf`` or ``nan``; an exception in the middle of a
-backward pass would lose the whole pass, so every forward rule and every local
-derivative in ``engine.ops`` computes through these functions instead.
+backward pass would lose the whole pass.
 
-This module is also the *float* namespace handed to each operation's local
-derivative; ``engine.value_math`` is its twin on Values, with the same names.
+It is the ``m`` handed to each local derivative on the backward pass. Its twins have
+the same functions (``NAMES``): ``engine.value_math`` on Values (for
+``create_graph``), ``engine.codegen.tracer`` on expressions (for ``engine.compile``)
+and ``engine.codegen.array_math`` on numpy arrays. Below them are the forward rules of
+the n-ary rows (``add_all``, ``dot``, ``dot_plus``, ``logsumexp``). A first reading may
+skip this file: each function is its namesake in ``math``, without the exceptions.
 """
 
+import functools
 import math
+import operator
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+NAMES: tuple[str, ...] = ("div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid")
+NAMES += ("softplus", "sign", "number")
+"""The functions of the math namespace ``m``: ``m.exp(x)``, ``m.div(a, b)``, ..."""
 
 inf = math.inf
 nan = math.nan
@@ -119,3 +132,43 @@ def sign(x: float) -> float:
 def isfinite(x: float) -> bool:
     """Return whether ``x`` is neither infinite nor ``nan``."""
     return math.isfinite(x)
+
+
+# -- the forward rules of the n-ary rows ---------------------------------------------------
+
+# Sums add left to right, as a hand-written loop does, so compiled code that writes
+# the sum out term by term gives the same bits. sum() does so before Python 3.12;
+# from 3.12 it compensates rounding errors for floats, so reduce() takes its place.
+_left_to_right: Callable[[Any, float], Any] = (
+    sum if sys.version_info < (3, 12) else functools.partial(functools.reduce, operator.add)
+)
+
+
+def add_all(xs: Sequence[float]) -> float:
+    """Return ``0.0 + x_1 + ... + x_n``, added left to right."""
+    return _left_to_right(xs, 0.0)  # type: ignore[no-any-return]
+
+
+def dot(factors: Sequence[float]) -> float:
+    """Return ``0.0 + w_1*x_1 + ... + w_n*x_n`` from ``w_1..w_n, x_1..x_n``, left to right."""
+    n = len(factors) // 2
+    return _left_to_right(map(operator.mul, factors[:n], factors[n:]), 0.0)  # type: ignore[no-any-return]
+
+
+def dot_plus(factors: Sequence[float]) -> float:
+    """Return ``dot(w_1..w_n, x_1..x_n) + b`` from ``w_1..w_n, x_1..x_n, b``."""
+    n = len(factors) // 2
+    products = map(operator.mul, factors[:n], factors[n:-1])
+    return _left_to_right(products, 0.0) + factors[-1]  # type: ignore[no-any-return]
+
+
+def logsumexp(xs: Sequence[float]) -> float:
+    """Return ``log(sum(exp(x)))`` without overflow: ``-inf`` for no terms, ``nan`` if one is."""
+    if not xs:
+        return -inf  # the log of an empty sum
+    if any(x != x for x in xs):
+        return nan
+    top = max(xs)
+    if not math.isfinite(top):
+        return top
+    return top + log(sum([exp(x - top) for x in xs]))

@@ -1,4 +1,4 @@
-"""engine.codegen.symbolic: expressions print with the right parentheses, tests as conditionals."""
+"""engine.codegen.tracer: expressions print with the right parentheses, tests as conditionals."""
 
 import math
 import operator
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import ieee, ops
-from engine.codegen.symbolic import NAMESPACE, Expr, code_math, conditional, literal, trace
+from engine import float_math, ops
+from engine.codegen.tracer import NAMESPACE, Expr, code_math, conditional, literal, trace
 
 FLOATS = st.floats(-1e6, 1e6, allow_nan=False).filter(lambda x: abs(x) > 1e-6)
 BINARY: list[Callable[[Any, Any], Any]] = [
@@ -80,16 +80,16 @@ def test_a_rule_with_a_test_becomes_a_conditional_right_on_both_sides(x: float) 
     names = {"v": x, "out": ops.RELU.forward(x)}
     got, expected = eval(forward.text, {}, names), ops.RELU.forward(x)
     assert got == expected or (math.isnan(got) and math.isnan(expected))
-    assert eval(derivative.text, {}, names) == ops.RELU.local(x, names["out"], ieee)[0]
+    assert eval(derivative.text, {}, names) == ops.RELU.local(x, names["out"], float_math)[0]
 
 
 @pytest.mark.parametrize(("a", "b"), [(0.0, 2.0), (0.0, -1.0), (0.0, 0.0), (2.0, 0.0), (2.0, 3.0)])
 def test_a_rule_with_three_tests_is_right_on_every_path(a: float, b: float) -> None:
     x, y, out = Expr("x"), Expr("y"), Expr("out")
     texts = trace(lambda: ops.POW.local(x, y, out, code_math))
-    names = {"x": a, "y": b, "out": ieee.pow(a, b), **NAMESPACE}
+    names = {"x": a, "y": b, "out": float_math.pow(a, b), **NAMESPACE}
     got = [eval(t.text, names) for t in texts]
-    expected = list(ops.POW.local(a, b, ieee.pow(a, b), ieee))
+    expected = list(ops.POW.local(a, b, float_math.pow(a, b), float_math))
     assert got == expected or all(
         g == e or (math.isnan(g) and math.isnan(e)) for g, e in zip(got, expected, strict=True)
     )
@@ -112,6 +112,6 @@ def test_an_expression_has_no_truth_outside_tracing() -> None:
 
 def test_the_code_namespace_offers_only_ieee_functions() -> None:
     assert code_math.exp(Expr("x")).text == "exp(x)"
-    assert all(NAMESPACE[name] is getattr(ieee, name) for name in NAMESPACE)
+    assert all(NAMESPACE[name] is getattr(float_math, name) for name in NAMESPACE)
     with pytest.raises(AttributeError, match="no function 'system'"):
         code_math.system(Expr("x"))

@@ -1,9 +1,10 @@
-"""Reading the table of operations as code: each rule traced into a Python expression.
+"""The tracer: each rule of the table of operations read as a Python expression.
 
 ``engine.compile`` does not keep a second copy of any derivative. It calls the same
 ``forward`` and ``local`` functions of ``engine.ops`` with ``Expr`` operands
 (names such as ``v3``) and the math namespace ``code_math``, and what comes back
 is the text of the expression, e.g. ``1.0 - v5 * v5`` for the derivative of tanh.
+This is tracing, not symbolic mathematics: nothing is simplified or rearranged.
 
 A rule that tests its operands (``0.0 if x <= 0.0 else 1.0``) asks Python for the
 truth of an ``Expr``, which has none until the code runs. ``trace`` then runs the
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from engine import ieee
+from engine import float_math, ops
 
 # Python's operator precedence, from loosest to tightest binding.
 _CONDITIONAL, _COMPARISON, _SUM, _PRODUCT, _UNARY, _POWER, _ATOM = 0, 4, 6, 7, 8, 9, 10
@@ -148,13 +149,13 @@ def conditional(condition: Expr, yes: object, no: object) -> Expr:
 class _CodeMath:
     """The math namespace on Exprs: ``m.exp(x)`` gives the expression ``exp(x)``.
 
-    Each name is ``engine.ieee``'s function of that name, called from the
+    Each name is ``engine.float_math``'s function of that name, called from the
     generated code (where ``NAMESPACE`` binds it).
     """
 
     def __getattr__(self, name: str) -> Callable[..., Expr]:
         if name not in NAMESPACE:
-            raise AttributeError(f"engine.ieee has no function {name!r} for generated code")
+            raise AttributeError(f"engine.float_math has no function {name!r} for generated code")
         return lambda *args: call(name, *args)
 
     @staticmethod
@@ -167,13 +168,21 @@ code_math = _CodeMath()
 """The ``m`` handed to local derivatives when they are traced into code."""
 
 NAMESPACE: dict[str, Any] = {
-    name: getattr(ieee, name)
-    for name in (
-        *("div", "pow", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "softplus"),
-        *("sign", "inf", "nan"),
-    )
+    name: getattr(float_math, name)
+    for name in (*float_math.NAMES, "inf", "nan")
+    if name != "number"
 }
-"""The names generated code may use besides its own variables and Python's builtins."""
+"""The names generated code may use besides its own variables and Python's builtins:
+``float_math``'s functions, which the rules call as ``m.<name>`` (``number`` is the
+variable itself), and the forward rules bound by their ``function`` name as needed."""
+
+INLINE = frozenset(
+    {ops.ADD, ops.SUB, ops.MUL, ops.NEG, ops.ABS, ops.RELU, ops.LEAKY_RELU}
+    | {ops.SUM, ops.DOT, ops.DOT_PLUS}
+)
+"""Rows whose forward rule is a plain expression of its operands (operators, comparisons,
+conditionals; no calls that can raise): compiled code writes it out in place. The others,
+which catch math's exceptions, are called by their ``function`` name."""
 
 
 # -- tracing through a rule's tests ------------------------------------------------------
@@ -195,7 +204,7 @@ class _Path:
         self.asked = 0
 
 
-_current: ContextVar[_Path | None] = ContextVar("engine_symbolic_path", default=None)
+_current: ContextVar[_Path | None] = ContextVar("engine_tracer_path", default=None)
 
 
 def _decide(condition: Expr) -> bool:
