@@ -48,12 +48,12 @@ def start(render_dot: Callable[[str], str]) -> str:
     global _render
     _render = render_dot
     # The modules, not the functions of the same names that the package ``viz`` exports.
-    for name in ("viz.output", "viz.explorer"):
+    for name in ("viz.drawing.output", "viz.explorer.make"):
         sys.modules[name].pipe = _pipe  # type: ignore[attr-defined]
     # Graphviz in WebAssembly has no fonts: it measures text with its own table of Arial's
     # widths, so the boxes fit the text only when the browser draws it in Arial (or its
     # metric twin, Liberation Sans).
-    sys.modules["viz.graph"].FONT = "Arial"  # type: ignore[attr-defined]
+    sys.modules["viz.drawing.graph"].FONT = "Arial"  # type: ignore[attr-defined]
     return sys.version.split()[0]
 
 

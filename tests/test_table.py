@@ -15,7 +15,7 @@ import pytest
 import engine
 from engine import Value, float_math, ops, value_math
 from engine.codegen.tracer import NAMESPACE
-from viz.expression import FUNCTIONS, parse
+from viz.cli.expression import FUNCTIONS, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -43,7 +43,7 @@ print(json.dumps({
     "grads": [x.grad, w.grad, b.grad],
     "model_grads": sum(p.grad != 0.0 for p in model.parameters()),
     "typed": [files(p).joinpath("py.typed").is_file() for p in ("engine", "nn", "viz")],
-    "assets": sorted(f.name for f in files("viz").joinpath("assets").iterdir()),
+    "assets": sorted(f.name for f in files("viz.explorer").joinpath("assets").iterdir()),
     "test_tools": [m for m in ("pytest", "hypothesis", "sympy") if importlib.util.find_spec(m)],
 }))
 """
@@ -68,7 +68,7 @@ def test_the_wheel_installs_into_a_clean_venv_and_works_outside_the_repository(
     assert used["grads"] == pytest.approx([-1.5, 1.0, 0.5])
     assert used["model_grads"] > 0
     assert used["typed"] == [True, True, True]
-    assert used["assets"] == sorted(p.name for p in (ROOT / "viz/assets").iterdir())
+    assert used["assets"] == sorted(p.name for p in (ROOT / "viz/explorer/assets").iterdir())
     assert used["test_tools"] == []  # the package needs none of them
 
     chainrule = venv / "bin/chainrule"

@@ -8,10 +8,8 @@ Examples:
     True
 """
 
-from viz.explorer import ExplorerPage, explorer
-from viz.graph import draw_dot
-from viz.notebook import register as _register_notebook
-from viz.output import (
+from viz.drawing.graph import draw_dot
+from viz.drawing.output import (
     GraphvizError,
     GraphvizNotFoundError,
     GraphvizTimeoutError,
@@ -19,6 +17,8 @@ from viz.output import (
     save_svg,
     to_svg,
 )
+from viz.explorer import ExplorerPage, explorer
+from viz.notebook import register as _register_notebook
 from viz.plots import plot_decision_boundary, plot_history
 
 __all__ = [

@@ -10,7 +10,7 @@ from engine import Value
 
 
 def _svg(value: Value) -> str | None:
-    from viz.output import GraphvizError, to_svg
+    from viz.drawing.output import GraphvizError, to_svg
 
     try:
         return to_svg(value)  # detail="auto": a model-sized graph shows as neurons or layers

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from engine import Value, no_grad
-from viz.output import write_atomically
+from viz.drawing.output import write_atomically
 
 PLOT_FORMATS = {".svg": "svg", ".png": "png"}
 SMALLEST_TEXT = "Smallest text (pt)"

@@ -28,7 +28,7 @@ LONGEST = 32
 
 # The names the compiler numbers: v<i> (values), g<i> (gradients), d<i> (local derivatives).
 _NUMBERED = re.compile(r"[vgd][0-9]+")
-# The labels nn gives parameters, its module paths, as viz.names reads them.
+# The labels nn gives parameters, its module paths, as viz.drawing.names reads them.
 _MODULE_PATH = re.compile(r"(?:\w+\.)+[0-9]+|(?:\w+\.)+[wb]")
 _NOT_A_NAME = re.compile(r"[^0-9A-Za-z_]+")
 # A weight's label in an nn list of neurons: the layer's path, the neuron's place, its field.

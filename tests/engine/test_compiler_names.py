@@ -173,8 +173,8 @@ def test_the_neurons_j_is_the_models_when_a_loss_reads_its_outputs_in_another_or
 @pytest.mark.parametrize("sizes", [[3, 1], [16, 16, 1]])
 @pytest.mark.parametrize("loops", [True, False])
 def test_the_names_are_the_pictures_names(sizes: list[int], loops: bool) -> None:
-    viz_names = pytest.importorskip("viz.names")
-    viz_structure = pytest.importorskip("viz.structure")
+    viz_names = pytest.importorskip("viz.drawing.names")
+    viz_structure = pytest.importorskip("viz.drawing.structure")
     model = nn.MLP(2, sizes, seed=0)
     x = [Value(0.5), Value(-1.0)]
     root = model(x)

@@ -24,7 +24,7 @@ import viz
 from engine import Value, float_math, ops
 from engine.value import _unary
 from viz.cli import main
-from viz.expression import FUNCTIONS, parse
+from viz.cli.expression import FUNCTIONS, parse
 
 ROOT = Path(__file__).resolve().parents[2]
 

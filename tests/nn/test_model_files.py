@@ -540,7 +540,7 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(
 
 
 def test_save_has_no_atomic_write_of_its_own() -> None:
-    # nn.files holds the one atomic write (viz's test checks that viz.output uses it too).
+    # nn.files holds the one atomic write (viz's test checks that viz.drawing.output uses it too).
     source = Path(nn.serialization.__file__).read_text()
     assert "os.replace(" not in source and "tempfile" not in source
     assert "import viz" not in Path(nn.files.__file__).read_text()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import viz.output
+import viz.drawing.output
 from viz.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,9 +210,9 @@ def test_a_pipe_that_raises_graphviz_not_found_is_reported(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     def no_dot(*args: object, **kwargs: object) -> bytes:
-        raise viz.output.GraphvizNotFoundError(viz.output.INSTALL_HINT)
+        raise viz.drawing.output.GraphvizNotFoundError(viz.drawing.output.INSTALL_HINT)
 
-    monkeypatch.setattr(viz.output, "pipe", no_dot)
+    monkeypatch.setattr(viz.drawing.output, "pipe", no_dot)
     status, _, err = run([*NEURON, "-o", str(tmp_path / "g.png")], capsys)
     assert status == 1
     assert_one_error_line(err)

@@ -21,7 +21,7 @@ import nn
 import viz
 from engine import Value
 from nn.backprop import backprop
-from viz import steps as steps_module
+from viz.explorer import steps as steps_module
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 

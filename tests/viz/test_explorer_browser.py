@@ -12,7 +12,7 @@ import engine
 import viz
 from engine import Value
 from tests.viz.conftest import open_page
-from viz.page import page_html
+from viz.explorer.page import page_html
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 

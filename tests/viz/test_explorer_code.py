@@ -17,8 +17,8 @@ from tests.viz.conftest import open_page
 from tests.viz.test_cli import ROOT, assert_one_error_line
 from tests.viz.test_explorer import page_data
 from tests.viz.test_explorer_browser import layered_graph, open_explorer, with_code
-from viz import steps as steps_module
 from viz.cli import main as cli
+from viz.explorer import steps as steps_module
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 pytestmark = needs_dot
@@ -300,7 +300,7 @@ def test_the_panel_is_beside_the_graph_or_below_it_on_a_narrow_screen(
     page.close()
 
 
-# -- the panel beside a large graph, on hand-made steps (viz.page.page_html) -----------------
+# -- the panel beside a large graph, on hand-made steps (viz.explorer.page.page_html) -------
 
 FIRST_MARKED_IS_VISIBLE = """() => {
     const source = document.getElementById("source");

@@ -20,7 +20,7 @@ import nn
 import viz
 from engine import Value
 from tests.viz.test_explorer import near, page_data
-from viz.steps import backward_pass
+from viz.explorer.steps import backward_pass, plain_lines
 
 pytestmark = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 
@@ -103,7 +103,7 @@ def test_the_moons_pages_show_each_parameters_whole_gradient(
     seen = assert_every_gradient_is_grad(model, loss, data)
     assert len(seen) == len(model.parameters())  # every parameter, each named once at least
     assert_the_parts_add_up(data)
-    text = " ".join(line for s in data["steps"] for line in viz.steps.plain_lines(s))
+    text = " ".join(line for s in data["steps"] for line in plain_lines(s))
     assert "the other 99 samples" in text and "other terms" in text
     assert "add up to each parameter's gradient" not in text  # the old, untrue statement
 
@@ -114,7 +114,7 @@ def test_a_sample_is_named_by_its_index_in_the_data(
     model, loss = moons
     path = viz.explorer(loss, tmp_path / "p.html", model=model, detail="layers", sample=1)
     data = page_data(path)
-    text = " ".join(line for s in data["steps"] for line in viz.steps.plain_lines(s))
+    text = " ".join(line for s in data["steps"] for line in plain_lines(s))
     assert "sample X[1] (X counts from 0)" in text and "X[1]'s share" in text
     assert "sample X[1] of 100" in path.read_text(encoding="utf-8")
 
@@ -142,7 +142,7 @@ def test_small_batches_and_a_single_sample_show_grad_too(
     assert_the_parts_add_up(data)
     if what == "one sample":
         # Nothing else reads the parameters: the share is the whole, and the page says so.
-        text = " ".join(line for s in data["steps"] for line in viz.steps.plain_lines(s))
+        text = " ".join(line for s in data["steps"] for line in plain_lines(s))
         assert "the whole gradient" in text and "other samples" not in text
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import engine
 from engine import Value
-from viz.expression import (
+from viz.cli.expression import (
     FUNCTIONS,
     MAX_LENGTH,
     MAX_NESTING,

@@ -16,11 +16,11 @@ import pytest
 
 import engine
 import viz
-import viz.code_view
-import viz.output
+import viz.drawing.output
 from engine import Value
 from viz.cli import main
-from viz.text import LABEL_LENGTH, TOOLTIP_LENGTH, shorten
+from viz.drawing.text import LABEL_LENGTH, TOOLTIP_LENGTH, shorten
+from viz.explorer import code_view
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 posix_only = pytest.mark.skipif(os.name != "posix", reason="the fake dot is a shell script")
@@ -163,15 +163,18 @@ def test_the_code_panel_of_a_large_graph_says_it_is_left_out_without_compiling(
     def no_compile(*args: object, **kwargs: object) -> None:
         raise AssertionError("engine.compile ran for a graph past MAX_NODES")
 
-    y = chain(viz.code_view.MAX_NODES)  # 2 nodes per link: twice the bound
+    y = chain(code_view.MAX_NODES)  # 2 nodes per link: twice the bound
     monkeypatch.setattr(engine, "compile", no_compile)
     start = time.perf_counter()
     page = viz.explorer(y, code=True)
     assert time.perf_counter() - start < 30  # about 0.3 s; with the code it took seconds
     data = json.loads(re.search(r'id="steps">(.*?)</script>', page.html, re.DOTALL)[1])  # type: ignore[index]
     lines = "\n".join(data["code"]["lines"])
-    assert f"{2 * viz.code_view.MAX_NODES + 1:,} nodes" in lines
-    assert "viz.code_view.MAX_NODES" in lines and "engine.compile(root, leaves).source" in lines
+    assert f"{2 * code_view.MAX_NODES + 1:,} nodes" in lines
+    assert (
+        "viz.explorer.code_view.MAX_NODES" in lines
+        and "engine.compile(root, leaves).source" in lines
+    )
     assert all(step["own"] == [] and step["feeding"] == [] for step in data["steps"])
 
 
@@ -188,17 +191,17 @@ def test_a_dot_that_never_returns_is_stopped_with_a_clear_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     fake_dot(tmp_path / "bin", monkeypatch, f"exec {shutil.which('sleep')} 60")
-    monkeypatch.setattr(viz.output, "DOT_TIMEOUT", 0.5)
+    monkeypatch.setattr(viz.drawing.output, "DOT_TIMEOUT", 0.5)
     target = tmp_path / "g.svg"
     start = time.perf_counter()
-    with pytest.raises(viz.output.GraphvizTimeoutError) as info:
+    with pytest.raises(viz.drawing.output.GraphvizTimeoutError) as info:
         viz.save_svg(chain(2), target)
     assert time.perf_counter() - start < 20
     assert isinstance(info.value, viz.GraphvizError)
     message = str(info.value)
     assert "dot took longer than 0.5 s" in message
     assert "max_nodes=" in message and 'detail="neurons"' in message
-    assert "viz.output.DOT_TIMEOUT = 1" in message
+    assert "viz.drawing.output.DOT_TIMEOUT = 1" in message
     assert not target.exists()
     # The command line: the same bound, one line, exit 1, nothing written.
     start = time.perf_counter()
@@ -213,7 +216,7 @@ def test_a_dot_that_never_returns_is_stopped_with_a_clear_error(
 def test_a_bad_dot_timeout_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, timeout: object
 ) -> None:
-    monkeypatch.setattr(viz.output, "DOT_TIMEOUT", timeout)
+    monkeypatch.setattr(viz.drawing.output, "DOT_TIMEOUT", timeout)
     with pytest.raises(ValueError, match="DOT_TIMEOUT must be a positive number of seconds"):
         viz.to_svg(Value(1.0))
 

@@ -16,7 +16,7 @@ import viz
 from engine import Value
 from tests.viz.test_levels import Dot, parse
 from tests.viz.test_names import box_names, heading_names, needs_dot
-from viz.picture import MARKS
+from viz.drawing.picture import MARKS
 
 LESSONS = Path(__file__).resolve().parents[2] / "docs" / "lessons"
 LESSON_2 = LESSONS / "02-a-neuron.md"

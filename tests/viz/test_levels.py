@@ -25,7 +25,7 @@ import viz
 from engine import Value
 from nn.backprop import backprop
 from tests.viz.test_structure import ACTIVATIONS, Net, Spec, build, forward, moons_loss, specs
-from viz.graph import READABLE
+from viz.drawing.graph import READABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"

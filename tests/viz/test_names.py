@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import engine
 import viz
 from engine import Value
-from viz.graph import drawing
+from viz.drawing.graph import drawing
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 SVG = "{http://www.w3.org/2000/svg}"

@@ -1,4 +1,4 @@
-"""viz.numbers: short numbers, and printed sums of products whose arithmetic holds."""
+"""viz.drawing.numbers: short numbers, and printed sums of products whose arithmetic holds."""
 
 import math
 from collections.abc import Sequence
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from viz.numbers import EXTRA_DIGITS, MAX_DIGITS, Equation, number, sum_of_products
+from viz.drawing.numbers import EXTRA_DIGITS, MAX_DIGITS, Equation, number, sum_of_products
 
 # The shown factors, products and total, without the verdict.
 Shown = tuple[list[tuple[str, str]], list[str], str]

@@ -9,7 +9,7 @@ import pytest
 
 import nn.files
 import viz
-import viz.output
+import viz.drawing.output
 from engine import Value
 from viz.cli import main
 
@@ -39,13 +39,13 @@ def assert_written_through(link: Path, target: Path, name: str) -> None:
 
 
 def test_viz_writes_with_the_one_atomic_write_in_nn() -> None:
-    assert viz.output.write_atomically is nn.files.write_atomically
+    assert viz.drawing.output.write_atomically is nn.files.write_atomically
 
 
 @needs_symlinks
 def test_write_atomically_writes_through_a_link(tmp_path: Path) -> None:
     link, target = linked(tmp_path, "page.html")
-    viz.output.write_atomically(link, b"<p>new</p>")
+    viz.drawing.output.write_atomically(link, b"<p>new</p>")
     assert target.read_bytes() == b"<p>new</p>"
     assert_written_through(link, target, "page.html")
 

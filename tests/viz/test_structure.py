@@ -1,4 +1,4 @@
-"""viz.structure.read: a graph read as neurons, layers and a batch, with a model and without."""
+"""viz.drawing.structure.read: a graph read as neurons, layers and a batch, with a model or not."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import engine
 import nn
 from engine import Value
-from viz import structure
+from viz.drawing import structure
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 

@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import viz
-import viz.output
+import viz.drawing.output
 from engine import Value
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
@@ -27,7 +27,7 @@ def svg_text(svg: str) -> str:
 
 def expected_visible(label: str) -> list[str]:
     """The lines Graphviz shows for a label: visible escapes, split at newlines."""
-    return viz.text.visible(label).replace("\t", " ").split("\n")
+    return viz.drawing.text.visible(label).replace("\t", " ").split("\n")
 
 
 def squeezed_lines(lines: list[str]) -> list[str]:
@@ -53,7 +53,7 @@ def shows_as_lines(svg: str, label: str) -> bool:
 @given(st.text(max_size=40))
 # Graphviz 2.43 feeds the text between two tags to expat unfinished, and expat holds back a
 # trailing "]" or "]]": alone in a line they were a syntax error; before a line break they
-# moved into the next line or cell. viz.text writes "]" as a character reference.
+# moved into the next line or cell. viz.drawing.text writes "]" as a character reference.
 @example("]")
 @example("]]")
 @example("a\n]")
@@ -116,7 +116,7 @@ def test_a_failed_render_leaves_the_old_file_and_no_temporary(
     def broken_replace(src: str, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(viz.output, "pipe", lambda dot, fmt, **kw: b"<svg/>")
+    monkeypatch.setattr(viz.drawing.output, "pipe", lambda dot, fmt, **kw: b"<svg/>")
     monkeypatch.setattr("os.replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         viz.save_svg(Value(1.0), old)
@@ -136,7 +136,7 @@ def test_a_dot_failure_says_what_dot_said_and_leaves_the_old_file(
 ) -> None:
     old = tmp_path / name
     old.write_bytes(b"old picture")
-    monkeypatch.setattr(viz.output, "draw_dot", broken_dot)
+    monkeypatch.setattr(viz.drawing.output, "draw_dot", broken_dot)
     with pytest.raises(viz.GraphvizError) as info:
         viz.render(Value(1.0), old)
     message = str(info.value)
@@ -180,7 +180,7 @@ def test_a_dot_that_says_nothing_still_gives_a_clear_error(
     fake_dot(tmp_path, monkeypatch, "kill -9 $$")
     said = r"as png \(it was killed by signal 9\)\. dot printed no error message"
     with pytest.raises(viz.GraphvizError, match=said):
-        viz.output.pipe(graphviz.Digraph(), "png")
+        viz.drawing.output.pipe(graphviz.Digraph(), "png")
 
 
 def test_without_dot_the_error_says_how_to_install_graphviz(

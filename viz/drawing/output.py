@@ -17,15 +17,15 @@ from engine import Value
 # One atomic write for the project, shared with nn.save; viz.explorer and viz.plots import it
 # from here. It follows symbolic links: the file a link leads to is replaced, the link stays.
 from nn.files import write_atomically as write_atomically
-from viz.graph import draw_dot
-from viz.options import check_dpi, checked, quoted
+from viz.drawing.graph import draw_dot
+from viz.drawing.options import check_dpi, checked, quoted
 
 FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf"}
 
 DOT_TIMEOUT: float | None = 60.0
 """How long Graphviz's ``dot`` may take to lay out one picture, in seconds (None: no limit).
 
-Set it (``viz.output.DOT_TIMEOUT = 300``) before drawing a picture that takes longer;
+Set it (``viz.drawing.output.DOT_TIMEOUT = 300``) before drawing a picture that takes longer;
 ``dot`` is stopped when the time is up, with a ``GraphvizTimeoutError`` saying what to draw.
 """
 
@@ -92,7 +92,7 @@ def _timeout() -> float | None:
         or timeout <= 0
     ):
         raise ValueError(
-            f"viz.output.DOT_TIMEOUT must be a positive number of seconds or None, "
+            f"viz.drawing.output.DOT_TIMEOUT must be a positive number of seconds or None, "
             f"got {quoted(timeout)}"
         )
     return timeout
@@ -102,7 +102,7 @@ def _timeout_message(fmt: str, timeout: float) -> str:
     return (
         f"Graphviz's dot took longer than {timeout:g} s to lay out the picture as {fmt} and "
         'was stopped. Draw less: a smaller max_nodes=, or model= with detail="neurons" or '
-        f'"layers"; or give dot more time: viz.output.DOT_TIMEOUT = {2 * timeout:g}.'
+        f'"layers"; or give dot more time: viz.drawing.output.DOT_TIMEOUT = {2 * timeout:g}.'
     )
 
 

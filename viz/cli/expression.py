@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import engine
 from engine import Value, ops
-from viz.text import shorten
+from viz.drawing.text import shorten
 
 MAX_LENGTH = 10_000
 """The longest expression accepted, in characters."""
@@ -164,7 +164,7 @@ def parse(text: str, variables: Mapping[str, float]) -> Value:
     Allowed: numbers, the names in ``variables``, ``+ - * / **``, unary ``-`` and
     ``+``, parentheses, and calls of ``FUNCTIONS`` (``tanh(x)``,
     ``leaky_relu(x, 0.1)``, ``softplus(x, 2)``, ``sum(a, b, c)``). Anything else is an
-    [`ExpressionError`][viz.expression.ExpressionError] naming the column and the offending
+    [`ExpressionError`][viz.cli.expression.ExpressionError] naming the column and the offending
     fragment.
     """
     leaves = {

@@ -1,6 +1,6 @@
 """The explorer's page: one self-contained HTML file around an SVG and its steps.
 
-The styles and scripts live in ``viz/assets`` and are inlined, so the page needs no
+The styles and scripts live in ``viz/explorer/assets`` and are inlined, so the page needs no
 network. The steps travel as JSON in a ``<script type="application/json">`` element,
 escaped so that no label can end it, and the scripts put every text on the page with
 ``textContent``, so no label can become markup or script.
@@ -12,7 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from viz import style
+from viz.drawing import style
 
 
 def page_html(*, title: str, svg: str, data: dict[str, Any], theme: str, code: bool) -> str:
@@ -66,7 +66,7 @@ def _palette() -> dict[str, Any]:
 
 @cache
 def _asset(name: str) -> str:
-    return (resources.files("viz") / "assets" / name).read_text(encoding="utf-8")
+    return (resources.files("viz.explorer") / "assets" / name).read_text(encoding="utf-8")
 
 
 def _html(text: str) -> str:

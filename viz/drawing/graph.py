@@ -16,11 +16,11 @@ import graphviz
 import engine
 from engine import Value
 from nn import Module
-from viz import levels, names, structure, style
-from viz.options import check_font_size, check_number_format, checked, quoted
-from viz.picture import Options, Picture
-from viz.style import KIND_NAMES, KINDS
-from viz.text import html_label_text, tooltip_text
+from viz.drawing import levels, names, structure, style
+from viz.drawing.options import check_font_size, check_number_format, checked, quoted
+from viz.drawing.picture import Options, Picture
+from viz.drawing.style import KIND_NAMES, KINDS
+from viz.drawing.text import html_label_text, tooltip_text
 
 RANKDIRS = ("LR", "TB", "RL", "BT")
 DETAILS = ("auto", *levels.LEVELS)
@@ -78,7 +78,7 @@ def draw_dot(
     ``constants`` ("small", "hidden" into their operation, "boxes") sets how
     unlabelled leaves show; beyond ``max_nodes`` Values the farthest fold into
     one note. ``theme`` is "light", "dark" or "transparent"; ``font_size`` is in
-    points, from 1 to 200. A label longer than ``viz.text.LABEL_LENGTH`` (80)
+    points, from 1 to 200. A label longer than ``viz.drawing.text.LABEL_LENGTH`` (80)
     characters shows shortened in the middle with "…", in full (up to 1,000) in its tooltip.
     """
     built = drawing(
@@ -109,7 +109,7 @@ def drawing(
     """Check the options of [`draw_dot`][viz.draw_dot] and build its picture.
 
     For the explorer: ``cells`` gives grad cells ids, and ``grads`` are shown instead
-    of ``.grad``. Every picture names its nodes as the explorer does (``viz.names``).
+    of ``.grad``. Every picture names its nodes as the explorer does (``viz.drawing.names``).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")

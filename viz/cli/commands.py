@@ -2,7 +2,7 @@
 
 ``main`` is the entry point (``python -m viz`` calls it); ``run`` is the installed
 command ``chainrule``, the same under its own name. It builds the expression's graph with
-``viz.expression.parse`` (parsed, never evaluated), runs ``backward()`` so every node
+``viz.cli.expression.parse`` (parsed, never evaluated), runs ``backward()`` so every node
 shows its gradient, and then writes a picture (``-o``), the backward-pass explorer
 (``--explorer``), or, with neither, prints the DOT text. Every error is one line,
 ``viz: error: ...`` (``chainrule: error: ...`` from the command), with exit status 2 for
@@ -20,12 +20,12 @@ from typing import Any, NoReturn, TypeVar
 
 import engine
 from engine import Value
-from viz.expression import FUNCTIONS, ExpressionError, parse, parse_variable
-from viz.graph import RANKDIRS, draw_dot
-from viz.options import QUOTE_LENGTH, check_font_size, check_number_format
-from viz.output import FORMATS, GraphvizError, render
-from viz.style import THEMES
-from viz.text import shorten
+from viz.cli.expression import FUNCTIONS, ExpressionError, parse, parse_variable
+from viz.drawing.graph import RANKDIRS, draw_dot
+from viz.drawing.options import QUOTE_LENGTH, check_font_size, check_number_format
+from viz.drawing.output import FORMATS, GraphvizError, render
+from viz.drawing.style import THEMES
+from viz.drawing.text import shorten
 
 T = TypeVar("T")
 
@@ -83,11 +83,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise the error instead of printing the usage and exiting."""
         raise _UsageError(message)
-
-
-def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
-    """Return the parser of ``python -m viz`` (or of ``prog``), with its ``graph`` command."""
-    return _parsers(prog)[0]
 
 
 def _parsers(prog: str) -> tuple[argparse.ArgumentParser, argparse.ArgumentParser]:

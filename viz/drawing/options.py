@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
-from viz.text import shorten
+from viz.drawing.text import shorten
 
 T = TypeVar("T")
 

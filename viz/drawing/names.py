@@ -18,7 +18,7 @@ picture shows it muted, so that given names stand out):
 - any other computed node is ``v<i>``, its place in the topological order: the
   number ``engine.compile``'s code and the picture's box ids give it (``v5``).
 
-A label shows shortened past ``viz.text.LABEL_LENGTH`` characters, its full text
+A label shows shortened past ``viz.drawing.text.LABEL_LENGTH`` characters, its full text
 going to the tooltip, and a lone surrogate, which UTF-8 cannot hold, as ``\udc80``.
 """
 
@@ -26,9 +26,9 @@ import re
 from dataclasses import dataclass
 
 from engine import Value
-from viz import numbers
-from viz.structure import Structure
-from viz.text import LABEL_LENGTH, encodable, shorten
+from viz.drawing import numbers
+from viz.drawing.structure import Structure
+from viz.drawing.text import LABEL_LENGTH, encodable, shorten
 
 SHORT = 12
 """The longest name written into another's: a node's expression, an operand's mark."""

@@ -15,9 +15,9 @@ from collections import deque
 
 from engine import Value
 from engine.network import Neuron
-from viz import numbers
-from viz.names import root_name
-from viz.picture import (
+from viz.drawing import numbers
+from viz.drawing.names import root_name
+from viz.drawing.picture import (
     Box,
     Options,
     Picture,
@@ -27,8 +27,8 @@ from viz.picture import (
     table,
     tooltip,
 )
-from viz.structure import Structure
-from viz.text import html_label_text, tooltip_text
+from viz.drawing.structure import Structure
+from viz.drawing.text import html_label_text, tooltip_text
 
 LEVELS = ("values", "neurons", "layers")
 SAMPLE = "sample"

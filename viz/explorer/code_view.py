@@ -4,7 +4,8 @@
 source, and at each step of the backward pass it marks the lines of the node the
 step is about (its forward line and its chain-rule step) and the lines whose terms
 add up to its gradient, the same sum the explorer prints with numbers. The panel
-itself (markup, style, script) is part of the page: ``viz.page`` and ``viz/assets``.
+itself (markup, style, script) is part of the page: ``viz.explorer.page`` and
+``viz/explorer/assets``.
 A graph of more than ``MAX_NODES`` nodes is not compiled: the panel says so instead.
 """
 
@@ -47,7 +48,7 @@ def code_data(root: Value, walk: list[dict[str, Any]]) -> dict[str, Any]:
 def _left_out(nodes: int) -> list[str]:
     return [
         f"# The code is left out: this graph has {nodes:,} nodes, more than the",
-        f"# {MAX_NODES:,} whose code this panel shows (viz.code_view.MAX_NODES).",
+        f"# {MAX_NODES:,} whose code this panel shows (viz.explorer.code_view.MAX_NODES).",
         "# For the code, draw a smaller graph with code=True, or write it yourself:",
         "#     leaves = [v for v in engine.topological_order(root) if not v.parents]",
         "#     print(engine.compile(root, leaves).source)",

@@ -19,10 +19,10 @@ import graphviz
 
 from engine import Value
 from nn import Module
-from viz import code_view, page, steps
-from viz.graph import digraph, drawing
-from viz.output import pipe, write_atomically
-from viz.text import encodable
+from viz.drawing.graph import digraph, drawing
+from viz.drawing.output import pipe, write_atomically
+from viz.drawing.text import encodable
+from viz.explorer import code_view, page, steps
 
 BLANK = "?"
 """What a gradient cell shows before its step."""

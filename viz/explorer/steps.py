@@ -22,9 +22,9 @@ from typing import Any, NamedTuple
 from engine import Value
 from engine.gradients import gradients
 from engine.network import Layer, Neuron
-from viz import numbers
-from viz.graph import Drawing
-from viz.names import written
+from viz.drawing import numbers
+from viz.drawing.graph import Drawing
+from viz.drawing.names import written
 
 MAX_TERMS = 6
 """A sum with more terms shows the first few and says how many it leaves out."""

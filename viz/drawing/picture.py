@@ -1,6 +1,6 @@
 """A picture before it is DOT: boxes, edges and clusters, whatever the level of detail.
 
-Each level (``viz.levels``) builds a ``Picture``; ``draw_dot`` counts its
+Each level (``viz.drawing.levels``) builds a ``Picture``; ``draw_dot`` counts its
 boxes to choose the level and then writes it out for Graphviz. The cells and
 records here are the building blocks every level shares.
 """
@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from engine import Value
-from viz.names import SHORT, written
-from viz.style import Theme
-from viz.text import html_label_text
+from viz.drawing.names import SHORT, written
+from viz.drawing.style import Theme
+from viz.drawing.text import html_label_text
 
 NON_COMMUTATIVE = {"-": "−", "/": "/", "**": "**"}
 """Binary operations whose operands a picture must tell apart, with the sign it shows."""
