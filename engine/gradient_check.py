@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 
 from engine.gradients import grad
 from engine.mode import no_grad
-from engine.value import Value, _number
+from engine.value import Value, real_number
 
 
 class GradcheckError(AssertionError):
@@ -37,7 +37,7 @@ def gradcheck(
         raise TypeError(f"gradcheck: xs must be a sequence of numbers, got {type(xs).__name__}")
     point = []
     for i, x in enumerate(xs):
-        number = _number(x)
+        number = real_number(x)
         if number is None:
             raise TypeError(f"gradcheck: xs[{i}] must be a real number, got {type(x).__name__}")
         point.append(number)

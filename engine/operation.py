@@ -38,7 +38,7 @@ from typing import Any
 
 from engine import float_math, ops
 from engine.op import Op
-from engine.value import Value, _node, as_value
+from engine.value import Value, as_value, result_node
 
 ARITIES = {1: "local(x, out, m)", 2: "local(a, b, out, m)", 0: "local(xs, out, m)"}
 """What ``local`` takes for each arity (0 is n-ary: the operands as one list)."""
@@ -170,14 +170,14 @@ def _maker(op: Op) -> Callable[..., Value]:
 
         def unary(x: Value | float) -> Value:
             v = as_value(x, f"{name}: the operand")
-            return _node(op, (v,), op.forward(v.data), ())
+            return result_node(op, (v,), op.forward(v.data), ())
 
         made: Callable[..., Value] = unary
     elif op.arity == 2:
 
         def binary(a: Value | float, b: Value | float) -> Value:
             x, y = as_value(a, f"{name}: the first operand"), as_value(b, f"{name}: the second")
-            return _node(op, (x, y), op.forward(x.data, y.data), ())
+            return result_node(op, (x, y), op.forward(x.data, y.data), ())
 
         made = binary
     else:
@@ -186,7 +186,7 @@ def _maker(op: Op) -> Callable[..., Value]:
             if isinstance(values, str | bytes | Value) or not isinstance(values, Iterable):
                 raise TypeError(f"{name}: takes a list of Values or numbers")
             parents = tuple(as_value(v, f"{name}: operand {i}") for i, v in enumerate(values))
-            return _node(op, parents, op.forward([p.data for p in parents]), ())
+            return result_node(op, parents, op.forward([p.data for p in parents]), ())
 
         made = nary
     made.__name__ = made.__qualname__ = name

@@ -240,7 +240,7 @@ class Value(Traps):
     def __pow__(self, exponent: Operand) -> Value:
         if type(exponent) is Value:
             return _binary(ops.POW, self, exponent)
-        c = _number(exponent)
+        c = real_number(exponent)
         if c is None:
             return NotImplemented
         return _unary(ops.POW_CONST, self, (c,))
@@ -336,7 +336,9 @@ class Value(Traps):
 _new = object.__new__
 
 
-def _node(op: Op, parents: tuple[Value, ...], data: float, params: tuple[float, ...]) -> Value:
+def result_node(
+    op: Op, parents: tuple[Value, ...], data: float, params: tuple[float, ...]
+) -> Value:
     """Make the result node of ``op``; the one place operations make nodes."""
     # Its fields set here, not through Value(data), which checks the number again: 5%
     # of the moons step.
@@ -363,7 +365,9 @@ def _node(op: Op, parents: tuple[Value, ...], data: float, params: tuple[float, 
 
 def _unary(op: Op, x: Value, params: tuple[float, ...] = ()) -> Value:
     # Most operations have no parameters, and a plain call is cheaper than unpacking ().
-    return _node(op, (x,), op.forward(x._data, *params) if params else op.forward(x._data), params)
+    return result_node(
+        op, (x,), op.forward(x._data, *params) if params else op.forward(x._data), params
+    )
 
 
 def _binary(op: Op, a: Operand, b: Operand) -> Value:
@@ -371,18 +375,18 @@ def _binary(op: Op, a: Operand, b: Operand) -> Value:
     y = b if type(b) is Value else _constant(b)
     if x is None or y is None:
         return NotImplemented  # type: ignore[no-any-return]  # Python then raises TypeError
-    return _node(op, (x, y), op.forward(x._data, y._data), ())
+    return result_node(op, (x, y), op.forward(x._data, y._data), ())
 
 
 def nary(op: Op, parents: tuple[Value, ...]) -> Value:
     """Make the node of an n-ary operation (``engine.sum``, ``dot``, ``logsumexp``)."""
-    return _node(op, parents, op.forward([p._data for p in parents]), ())
+    return result_node(op, parents, op.forward([p._data for p in parents]), ())
 
 
 # -- turning operands into numbers and Values -----------------------------------------
 
 
-def _number(x: object) -> float | None:
+def real_number(x: object) -> float | None:
     """Return a real number as a float, or None for anything else (bool counts as 0/1)."""
     if type(x) is float:
         return x
@@ -395,7 +399,7 @@ def _constant(x: object) -> Value | None:
     """Wrap a plain number met in arithmetic as a leaf; None for an unsupported type."""
     if isinstance(x, Value):
         return x
-    number = _number(x)
+    number = real_number(x)
     if number is None:
         return None
     return Value(number)
@@ -410,7 +414,7 @@ def as_value(x: object, name: str) -> Value:
 
 
 def _as_float(x: object, name: str) -> float:
-    number = _number(x)
+    number = real_number(x)
     if number is None:
         hint = " (use its .data, or the Value itself)" if isinstance(x, Value) else ""
         raise TypeError(f"Value: {name} must be a real number, got {type(x).__name__}{hint}")
@@ -424,7 +428,7 @@ def _as_label(label: object) -> str:
 
 
 def _data_of(x: object) -> float | None:
-    return x._data if type(x) is Value else _number(x)
+    return x._data if type(x) is Value else real_number(x)
 
 
 # -- the message of the read-only properties ------------------------------------------

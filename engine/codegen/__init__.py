@@ -4,7 +4,8 @@ The core of ``engine`` (``Value`` → ``backward()``) never imports this package
 ``engine`` loads it the first time [`compile`][engine.compile] or
 [`CompiledGraph`][engine.CompiledGraph] is used.
 
-- ``engine.codegen.compiler``: ``engine.compile``, a graph as straight-line code.
+- ``engine.codegen.compiler``: ``engine.compile`` and ``CompiledGraph``, the public API.
+- ``engine.codegen.python_writer``: the writer behind it, a graph as straight-line Python.
 - ``engine.codegen.tracer``: the tracer, each rule of ``engine.ops`` read as text,
   and ``INLINE``, the rules the code writes out in place.
 - ``engine.network`` (beside this package, as ``viz`` reads it too): the piece a batch

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 
 from engine import ops
 from engine.codegen import array_math as xp
-from engine.codegen.compiler import Writer, add_up, times, varying_columns
+from engine.codegen.python_writer import Writer, add_up, times, varying_columns
 from engine.codegen.tracer import INLINE, Expr, as_expr, call, code_math, conditional, trace
 from engine.network import Layer, Repeat, find_network
 from engine.value import Value

@@ -574,12 +574,12 @@ def test_an_operation_defined_by_lambdas_is_refused_by_name() -> None:
     ):
         pickle.dumps(made_here(Value(1.0)))
     stray = ops.Op("stray", 1, lambda x: x, lambda x, out, m: (1.0,))
-    from engine.value import _node
+    from engine.value import result_node
 
     with pytest.raises(
         pickle.PicklingError, match=r"operation 'stray' is not a row of engine\.ops"
     ):
-        pickle.dumps(_node(stray, (Value(1.0),), 1.0, ()))
+        pickle.dumps(result_node(stray, (Value(1.0),), 1.0, ()))
 
 
 def test_a_graph_edited_before_pickling_still_refuses_its_backward_pass() -> None:
