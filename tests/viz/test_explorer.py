@@ -263,3 +263,10 @@ def html_unescaped_steps(frame: str) -> dict[str, Any]:
     assert match is not None
     data: dict[str, Any] = json.loads(match.group(1))
     return data
+
+
+def test_an_unknown_picture_option_is_named_with_those_allowed() -> None:
+    y = (Value(2.0, label="x") * 3).tanh()
+    with pytest.raises(TypeError, match=r"explorer: unknown option 'colour'; .* rankdir, "):
+        viz.explorer(y, colour="red")
+    assert viz.explorer(y, rankdir="TB", font_size=14, legend=False).steps  # allowed ones pass

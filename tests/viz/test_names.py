@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import engine
 import viz
 from engine import Value
-from viz.drawing.graph import drawing
+from viz.drawing.graph import PictureOptions, drawing
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is missing")
 SVG = "{http://www.w3.org/2000/svg}"
@@ -48,7 +48,7 @@ def heading_names(page: viz.ExplorerPage) -> dict[str, str]:
 
 
 def shown_names(root: Value, **options: object) -> dict[Value, str]:
-    return drawing(root, **options).options.names  # type: ignore[arg-type]
+    return drawing(root, PictureOptions(**options)).options.names  # type: ignore[arg-type]
 
 
 def test_an_unlabelled_node_goes_by_its_operation_when_short_and_its_operands_named() -> None:

@@ -7,6 +7,7 @@ how to get more. Node names come from the topological order, so the same graph
 gives the same DOT text on every run.
 """
 
+import dataclasses
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,6 +39,31 @@ _CAPTIONS = {
     'detail="neurons" or "values" for more',
     "values": 'the {shown} Values nearest the output; detail="values", max_nodes={total} for all',
 }
+
+
+@dataclass(frozen=True)
+class PictureOptions:
+    """What a picture is asked to show: ``draw_dot``'s options, in one place.
+
+    ``draw_dot`` and the explorer fill it in; ``drawing`` checks each field once, with
+    an error that names it.
+    """
+
+    rankdir: str = "LR"
+    model: Module | None = None
+    detail: str = "auto"
+    sample: int | None = None
+    show_grad: bool = True
+    number_format: str = ".4f"
+    parameters: Iterable[Value] = ()
+    constants: str = "small"
+    max_nodes: int | None = None
+    theme: str = "light"
+    font_size: float = 12.0
+
+
+OPTION_NAMES = tuple(field.name for field in dataclasses.fields(PictureOptions))
+"""The names of ``PictureOptions``' fields: what ``draw_dot`` and the explorer take."""
 
 
 @dataclass(frozen=True)
@@ -81,28 +107,17 @@ def draw_dot(
     points, from 1 to 200. A label longer than ``viz.drawing.text.LABEL_LENGTH`` (80)
     characters shows shortened in the middle with "…", in full (up to 1,000) in its tooltip.
     """
-    built = drawing(
-        root, rankdir, model=model, detail=detail, sample=sample, show_grad=show_grad,
-        number_format=number_format, parameters=parameters, constants=constants,
-        max_nodes=max_nodes, theme=theme, font_size=font_size,
+    asked = PictureOptions(
+        rankdir, model, detail, sample, show_grad, number_format, parameters, constants,
+        max_nodes, theme, font_size,
     )  # fmt: skip
-    return digraph(built, rankdir=rankdir, legend=legend)
+    return digraph(drawing(root, asked), rankdir=rankdir, legend=legend)
 
 
 def drawing(
     root: Value,
-    rankdir: str = "LR",
+    asked: PictureOptions = PictureOptions(),
     *,
-    model: Module | None = None,
-    detail: str = "auto",
-    sample: int | None = None,
-    show_grad: bool = True,
-    number_format: str = ".4f",
-    parameters: Iterable[Value] = (),
-    constants: str = "small",
-    max_nodes: int | None = None,
-    theme: str = "light",
-    font_size: float = 12.0,
     cells: bool = False,
     grads: dict[Value, float] | None = None,
 ) -> Drawing:
@@ -111,6 +126,9 @@ def drawing(
     For the explorer: ``cells`` gives grad cells ids, and ``grads`` are shown instead
     of ``.grad``. Every picture names its nodes as the explorer does (``viz.drawing.names``).
     """
+    # Field by field in their order (dataclasses.astuple would deep-copy the model).
+    (rankdir, model, detail, sample, show_grad, number_format, parameters, constants,
+     max_nodes, theme, font_size) = (getattr(asked, name) for name in OPTION_NAMES)  # fmt: skip
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
     if rankdir not in RANKDIRS:

@@ -19,7 +19,7 @@ import graphviz
 
 from engine import Value
 from nn import Module
-from viz.drawing.graph import digraph, drawing
+from viz.drawing.graph import OPTION_NAMES, PictureOptions, digraph, drawing
 from viz.drawing.output import pipe, write_atomically
 from viz.drawing.text import encodable
 from viz.explorer import code_view, page, steps
@@ -154,11 +154,19 @@ def explorer_data(
     legend = draw_options.pop("legend", True)
     draw_options.pop("show_grad", None)  # the page fills gradients in as the pass goes
     backward = steps.backward_pass(root)
-    built = drawing(
-        root, model=model, detail=detail, sample=sample, number_format=number_format,
-        theme="light" if theme == "auto" else theme, cells=True,
-        grads=backward.grads, **draw_options,
+    own = {"model", "detail", "sample", "number_format", "theme"}  # explorer's own arguments
+    passed_on = [name for name in OPTION_NAMES if name not in own]
+    unknown = sorted(set(draw_options) - set(passed_on))
+    if unknown:
+        raise TypeError(
+            f"explorer: unknown option {unknown[0]!r}; besides its own arguments it takes "
+            f"the picture's {', '.join(passed_on)} and legend"
+        )
+    asked = PictureOptions(
+        model=model, detail=detail, sample=sample, number_format=number_format,
+        theme="light" if theme == "auto" else theme, **draw_options,
     )  # fmt: skip
+    built = drawing(root, asked, cells=True, grads=backward.grads)
     dot = digraph(built, rankdir=draw_options.get("rankdir", "LR"), legend=legend)
     walk = steps.steps(built, backward)
     boxes: dict[str, int] = {}
