@@ -25,10 +25,10 @@ class Op:
     - ``forward``: the result from the operands' floats, then the parameters.
     - ``local``: one local derivative per operand, ``local(x, out, m, *params)``.
     - ``function``: the forward rule's name as a function (``"exp"``, ``"add_all"``),
-      which generated code calls, and the array backend too (``engine.codegen.array_math``
-      has one of each name). An operation outside the table (the user's,
-      ``engine.operation``) has none: generated code calls its rules, on floats, as
-      ``ops.<name>``.
+      which generated code calls, and the array backend too (``engine.codegen.array_math``:
+      a numpy version of that name, else the forward rule element by element). An
+      operation outside the table (the user's, ``engine.operation``) has none: generated
+      code calls its rules, on floats, as ``ops.<name>``.
     - ``called``: whether a student calls it by its name: ``x.exp()`` and ``exp(x)`` on
       the command line (``engine.sum(xs)`` and ``sum(a, b)`` for a list). True for a
       name that is an identifier unless given.

@@ -2,9 +2,10 @@
 
 ``engine.compile(..., backend="numpy")`` runs a batch's per-sample piece once over
 arrays, and its code calls these where the Python backend calls the rows' forward
-rules and ``engine.float_math``'s functions. There is one here for each row's
-``function`` and each name of ``float_math.NAMES`` (``NAMES``); a row added without
-one fails when this module is imported. Each gives, element by element, what its
+rules and ``engine.float_math``'s functions. There is one here for each name of
+``float_math.NAMES`` (checked at import) and, written with numpy for speed, for each
+row's ``function``; a row without one runs its forward rule element by element
+(``elementwise``). Each gives, element by element, what its
 namesake gives on one float: ``inf`` and ``nan`` instead of errors, the same branches
 at the same points. Only the last bits may differ, where numpy's ``exp`` or ``tanh``
 rounds otherwise than the C library.
@@ -250,10 +251,32 @@ NAMES = frozenset({*(op.function for op in ops.TABLE), *float_math.NAMES, "where
 """The functions the table's rules may call in array code, by the names they call: each
 row's ``function``, each function of the math namespace ``m``, and ``where`` for a test."""
 
-_missing = sorted(name for name in NAMES if not callable(globals().get(name)))
-if _missing:
+_missing = sorted(name for name in float_math.NAMES if not callable(globals().get(name)))
+if _missing:  # the math namespace is fixed: each of its functions has its array version
     raise ImportError(
         f"engine.codegen.array_math has no array version of {', '.join(_missing)}: define "
-        "each here, element by element as its namesake in engine.float_math or the row's "
-        "forward rule"
+        "each here, element by element as its namesake in engine.float_math"
     )
+
+
+def elementwise(forward: Callable[..., float]) -> Callable[..., Array]:
+    """``forward``, a row's rule on floats, applied to each element of its arrays.
+
+    A row of the table needs no array version of its own: this one gives the same
+    numbers, a Python call per element. One written here with numpy is faster.
+    """
+    each = np.vectorize(forward, otypes=[float])
+
+    def on_arrays(*args: Array) -> Array:
+        out = each(*args)
+        return out if np.ndim(out) else float(out)
+
+    return on_arrays
+
+
+def __getattr__(name: str) -> Callable[..., Array]:
+    """A row's ``function`` that has no array version here: its forward rule, element-wise."""
+    for op in ops.TABLE:
+        if op.function == name:
+            return elementwise(op.forward)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
