@@ -66,6 +66,7 @@ PYODIDE_SKIPS = {
     "tests/engine/test_array_backend.py::test_without_numpy_the_array_backend_*": NO_SUBPROCESSES,
     "tests/engine/test_array_backend.py::test_importing_engine_and_compiling_*": NO_SUBPROCESSES,
     "tests/engine/test_layering.py::test_importing_engine_loads_no_third_party_*": NO_SUBPROCESSES,
+    "tests/engine/test_layering.py::test_import_engine_loads_the_compiler_only_*": NO_SUBPROCESSES,
     "tests/engine/test_hostile.py::test_no_grad_on_a_coroutine_*": NO_ASYNCIO_RUN,
     "tests/engine/test_hostile.py::test_no_grad_on_an_async_generator_*": NO_ASYNCIO_RUN,
     "tests/engine/test_modes.py::test_no_grad_in_one_asyncio_task_*": NO_ASYNCIO_RUN,
