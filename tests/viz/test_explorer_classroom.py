@@ -165,6 +165,9 @@ def test_a_reload_keeps_the_step(browser: Any, pages: dict[str, Path]) -> None:
     page, problems = opened(browser, pages["neurons"], (1280, 800))
     for _ in range(4):
         page.keyboard.press("ArrowRight")
+    # The keys reach the page in their own time (a loaded machine once reloaded after two
+    # of them): the step to keep is the one the page shows before the reload.
+    page.wait_for_function("document.body.dataset.step === '4' && location.hash === '#step=4'")
     page.reload()
     assert page.evaluate("document.body.dataset.step") == "4"
     assert problems == []
