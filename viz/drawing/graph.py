@@ -126,53 +126,58 @@ def drawing(
     For the explorer: ``cells`` gives grad cells ids, and ``grads`` are shown instead
     of ``.grad``. Every picture names its nodes as the explorer does (``viz.drawing.names``).
     """
-    # Field by field in their order (dataclasses.astuple would deep-copy the model).
-    (rankdir, model, detail, sample, show_grad, number_format, parameters, constants,
-     max_nodes, theme, font_size) = (getattr(asked, name) for name in OPTION_NAMES)  # fmt: skip
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot: root must be a Value, got {type(root).__name__}")
-    if rankdir not in RANKDIRS:
+    if asked.rankdir not in RANKDIRS:
         raise ValueError(
-            f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}; got {quoted(rankdir)}"
+            f"draw_dot: rankdir must be one of {', '.join(RANKDIRS)}; got {quoted(asked.rankdir)}"
         )
-    _choice("detail", detail, DETAILS)
-    _choice("constants", constants, CONSTANTS)
-    number_format = checked("draw_dot", "number_format", check_number_format, number_format)
-    font_size = checked("draw_dot", "font_size", check_font_size, font_size)
-    if max_nodes is not None and (
-        isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1
+    _choice("detail", asked.detail, DETAILS)
+    _choice("constants", asked.constants, CONSTANTS)
+    number_format = checked("draw_dot", "number_format", check_number_format, asked.number_format)
+    font_size = checked("draw_dot", "font_size", check_font_size, asked.font_size)
+    if asked.max_nodes is not None and (
+        isinstance(asked.max_nodes, bool)
+        or not isinstance(asked.max_nodes, int)
+        or asked.max_nodes < 1
     ):
         raise ValueError(
-            f"draw_dot: max_nodes must be None or an int >= 1, got {quoted(max_nodes)}"
+            f"draw_dot: max_nodes must be None or an int >= 1, got {quoted(asked.max_nodes)}"
         )
-    if model is not None and not isinstance(model, Module):
-        raise TypeError(f"draw_dot: model must be an nn.Module or None, got {type(model).__name__}")
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int)):
-        raise TypeError(f"draw_dot: sample must be None or an int, got {type(sample).__name__}")
-    colours = style.theme(theme)
-    params = _values("parameters", parameters)
+    if asked.model is not None and not isinstance(asked.model, Module):
+        raise TypeError(
+            f"draw_dot: model must be an nn.Module or None, got {type(asked.model).__name__}"
+        )
+    if asked.sample is not None and (
+        isinstance(asked.sample, bool) or not isinstance(asked.sample, int)
+    ):
+        raise TypeError(
+            f"draw_dot: sample must be None or an int, got {type(asked.sample).__name__}"
+        )
+    colours = style.theme(asked.theme)
+    params = _values("parameters", asked.parameters)
     try:
-        found = structure.read(root, model, params, sample)
+        found = structure.read(root, asked.model, params, asked.sample)
     except ValueError as e:
         raise ValueError(f"draw_dot: {e}") from None
     index = {node: i for i, node in enumerate(engine.topological_order(root))}
     shown = names.display_names(found, index)
     options = Options(
         number_format=number_format,
-        show_grad=show_grad,
+        show_grad=asked.show_grad,
         colours=colours,
         font_size=font_size,
-        constants=constants,
+        constants=asked.constants,
         names=shown.names,
         tooltips={v: tooltip_text(t) for v, t in names.tooltips(found, shown.names).items()},
         made_up=shown.made_up,
         expressions=shown.expressions,
         operand_names=names.operand_names(found, shown.names),
-        rankdir=rankdir,
+        rankdir=asked.rankdir,
         cells=cells,
         grads=grads,
     )
-    picture = _level(found, options, index, detail, max_nodes)
+    picture = _level(found, options, index, asked.detail, asked.max_nodes)
     return Drawing(picture, found, index, options)
 
 
