@@ -38,7 +38,7 @@ class CompiledGraph:
 
     ``cg(values)`` takes one number per input, in the order given to
     [`compile`][engine.compile], and returns ``(output, [d output / d input, ...])``
-    as floats.
+    as floats; ``cg(values, data)`` also takes one number per data leaf.
     ``cg.source`` is the generated module; its variables have the names the pictures
     give their nodes (``W1_3_0``, ``h1_3``, ``x_0``, a label), ``v<i>`` where there is
     none (see ``engine.codegen.names``). Like any tracer, the code holds the
@@ -47,7 +47,7 @@ class CompiledGraph:
     """
 
     __slots__ = (
-        *("_function", "backend", "grad_lines", "inputs"),
+        *("_function", "backend", "data", "grad_lines", "inputs"),
         *("lines", "notes", "source", "watch"),
     )
 
@@ -60,6 +60,7 @@ class CompiledGraph:
         lines: tuple[dict[int, list[int]], dict[int, list[int]]],
         backend: str = "python",
         notes: tuple[str, ...] = (),
+        data: tuple[Value, ...] = (),
     ) -> None:
         self.source = source
         """The generated Python module, one line per node."""
@@ -69,6 +70,8 @@ class CompiledGraph:
         """What of the graph could not be written as ``backend`` asked, and why (numpy only)."""
         self.inputs = inputs
         """The input leaves, in the order ``cg(values)`` takes their numbers."""
+        self.data = data
+        """The data leaves, in the order ``cg(values, data)`` takes their numbers."""
         self.watch = watch
         """The nodes whose values ``run`` reports as ``watched``."""
         self.lines = lines[0]
@@ -78,27 +81,46 @@ class CompiledGraph:
         """For node ``i``, the source lines that add a chain-rule term to its gradient."""
         self._function = function
 
-    def __call__(self, values: Sequence[float]) -> tuple[float, list[float]]:
-        """Return the output and its gradient by each input, for these input numbers."""
-        output, grads, _ = self.run(values)
+    def __call__(
+        self, values: Sequence[float], data: Sequence[float] | None = None
+    ) -> tuple[float, list[float]]:
+        """Return the output and its gradient by each input, for these input and data numbers."""
+        output, grads, _ = self.run(values, data)
         return output, grads
 
-    def run(self, values: Sequence[float]) -> Result:
+    def run(self, values: Sequence[float], data: Sequence[float] | None = None) -> Result:
         """Return the output, the gradient by each input and the watched nodes' values."""
-        numbers = values if type(values) is list or type(values) is tuple else None
-        if numbers is None:
-            if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-                raise TypeError(
-                    f"values must be a list of numbers (one per input), got {type(values).__name__}"
-                )
-            numbers = list(values)
-        if len(numbers) != len(self.inputs):
+        numbers = _numbers(values, "values", "input", len(self.inputs))
+        given = None
+        if self.data or data is not None:
+            given = _numbers(data, "data", "data leaf", len(self.data))
+        if self.backend == "python":
+            return Result(*self._function(numbers, given))
+        from engine.codegen import array_math as xp  # backend="numpy": numpy is there
+        arrays = (
+            xp.asarray(numbers, dtype=float),
+            None if given is None else xp.asarray(given, dtype=float),
+        )
+        output, grads, watched = self._function(*arrays)
+        return Result(output, grads.tolist(), watched)
+
+    def run_array(self, values: Any, data: Any = None) -> Result:
+        """``run`` on numpy arrays, for ``backend="numpy"``: nothing is gathered or scattered.
+
+        ``values`` is a 1-D float64 array of the inputs' numbers, in the order of
+        ``inputs`` (and ``data`` one of the data leaves' numbers); the gradients come
+        back as a new 1-D float64 array in the same order. A training loop that keeps its
+        parameters in such an array and updates it in place runs at numpy's speed.
+        """
+        if self.backend != "numpy":
             raise ValueError(
-                f"values must hold {len(self.inputs)} numbers (one per input), got {len(numbers)}"
+                f"run_array needs a graph compiled with backend='numpy', this one is "
+                f"{self.backend!r}; call it with a list: cg.run(values)"
             )
-        if not set(map(type, numbers)) <= {float}:
-            numbers = [_float(x, i) for i, x in enumerate(numbers)]
-        return Result(*self._function(numbers))
+        _check_array(values, "values", "input", len(self.inputs))
+        if self.data or data is not None:
+            _check_array(data, "data", "data leaf", len(self.data))
+        return Result(*self._function(values, data))
 
     def __repr__(self) -> str:
         lines = self.source.count("\n")
@@ -106,10 +128,37 @@ class CompiledGraph:
         return f"<CompiledGraph: {len(self.inputs)} inputs, {lines} lines of code{backend}>"
 
 
-def _float(x: object, i: int) -> float:
+def _numbers(values: object, name: str, each: str, size: int) -> list[float] | tuple[float, ...]:
+    """Check that ``values`` holds ``size`` real numbers; return them as floats."""
+    numbers = values if type(values) is list or type(values) is tuple else None
+    if numbers is None:
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+            raise TypeError(
+                f"{name} must be a list of numbers (one per {each}), got {type(values).__name__}"
+            )
+        numbers = list(values)
+    if len(numbers) != size:
+        raise ValueError(f"{name} must hold {size} numbers (one per {each}), got {len(numbers)}")
+    if not set(map(type, numbers)) <= {float}:
+        numbers = [_float(x, f"{name}[{i}]") for i, x in enumerate(numbers)]
+    return numbers
+
+
+def _check_array(values: Any, name: str, each: str, size: int) -> None:
+    shape, dtype = getattr(values, "shape", None), getattr(values, "dtype", None)
+    if shape is None or dtype is None or str(dtype) != "float64" or len(shape) != 1:
+        got = f"{type(values).__name__}" if shape is None else f"shape {shape}, dtype {dtype}"
+        raise TypeError(
+            f"{name} must be a 1-D numpy array of float64, one number per {each}; got {got}"
+        )
+    if shape[0] != size:
+        raise ValueError(f"{name} must hold {size} numbers (one per {each}), got {shape[0]}")
+
+
+def _float(x: object, where: str) -> float:
     number = real_number(x)
     if number is None:
-        raise TypeError(f"values[{i}] must be a real number, got {type(x).__name__}")
+        raise TypeError(f"{where} must be a real number, got {type(x).__name__}")
     return number
 
 
@@ -117,6 +166,7 @@ def compile(  # noqa: A001 - engine.compile is the contract
     output: Value,
     inputs: Sequence[Value],
     *,
+    data: Sequence[Value] = (),
     watch: Sequence[Value] = (),
     loops: bool = True,
     backend: str = "python",
@@ -140,6 +190,11 @@ def compile(  # noqa: A001 - engine.compile is the contract
     hundred thousand lines in seconds, so compile graphs that repeat.
     ``watch`` lists nodes whose values ``CompiledGraph.run`` also returns.
 
+    ``data`` lists leaves whose numbers also change between calls but need no
+    gradient: a batch's samples and labels. ``cg(values, data)`` takes their numbers,
+    so one compiled function serves every batch of the same shape; the nodes computed
+    from them are computed at each call, not written in as constants.
+
     ``backend="numpy"`` writes the repeated piece as array code instead of a loop:
     it runs once for all samples, each layer's neurons as one matrix product (numpy
     is the extra ``chainrule[numpy]``). Its numbers equal the engine's to about 1e-12
@@ -156,6 +211,13 @@ def compile(  # noqa: A001 - engine.compile is the contract
     if not isinstance(output, Value):
         raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
     leaves = _leaves(inputs, "inputs")
+    given = _leaves(data, "data")
+    for i, leaf in enumerate(given):
+        if leaf in leaves:
+            raise ValueError(
+                f"compile: data[{i}] is also in inputs; a leaf is an input (with a gradient) "
+                "or data (without one), not both"
+            )
     watched = _leaves(watch, "watch", leaves_only=False)
     order = topological_order(output)
     position = {node: i for i, node in enumerate(order)}
@@ -163,7 +225,13 @@ def compile(  # noqa: A001 - engine.compile is the contract
         if node not in position:
             raise ValueError(f"compile: watch[{i}] is not a node of output's graph")
     make = _writer_for(backend)
-    writer = make(order, position, {leaf: j for j, leaf in enumerate(leaves)}, watched)
+    writer = make(
+        order,
+        position,
+        {leaf: j for j, leaf in enumerate(leaves)},
+        watched,
+        {leaf: k for k, leaf in enumerate(given)},
+    )
     for node in order:
         # The code holds the numbers of the nodes that do not vary: one whose operand was
         # edited since it was made would put two points in it (see engine.edits).
@@ -196,7 +264,9 @@ def compile(  # noqa: A001 - engine.compile is the contract
         # Array code meets inf and nan as floats do, quietly: no RuntimeWarning per call.
         function = namespace["xp"].errstate(all="ignore")(function)
     notes = tuple(getattr(writer, "notes", ()))
-    return CompiledGraph(source, function, leaves, watched, (lines, grad_lines), backend, notes)
+    return CompiledGraph(
+        source, function, leaves, watched, (lines, grad_lines), backend, notes, given
+    )
 
 
 def _writer_for(backend: object) -> type[Writer]:

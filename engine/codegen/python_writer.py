@@ -41,7 +41,8 @@ from engine.value import Value
 
 # The names the code binds itself, whatever the graph: no node's variable may take them.
 _OWN_NAMES = (
-    *("values", "forward_backward", "add_up", "pick_inputs", "p", "grads", "d", "_"),
+    *("values", "data", "forward_backward", "add_up", "pick_inputs", "pick_data"),
+    *("p", "grads", "d", "_"),
     *("float_math", "xp", "ops", "math"),
     *(op.function for op in ops.TABLE),
     *(f"d_{op.name}" for op in ops.TABLE),
@@ -81,9 +82,14 @@ class Writer:
         position: dict[Value, int],
         inputs: dict[Value, int],
         watched: tuple[Value, ...],
+        data: dict[Value, int] | None = None,
     ) -> None:
         self.order, self.position, self.inputs, self.watched = order, position, inputs, watched
-        self.varies: set[Value] = varying(order, inputs)
+        self.data = data or {}  # the leaves whose numbers each call gives, with no gradient
+        # The nodes the code computes at each call, and those among them whose gradient it
+        # computes: a node that depends on the data alone (a label's sign) needs none.
+        self.varies: set[Value] = varying(order, {**inputs, **self.data})
+        self.tracked: set[Value] = varying(order, inputs) if self.data else self.varies
         # Each line, the node it is for (or -1) and the node whose gradient it adds to (or -1).
         self.lines: list[tuple[str, int, int]] = []
         self.namespace: dict[str, Any] = {**NAMESPACE, "float_math": float_math}
@@ -157,7 +163,7 @@ class Writer:
         held = sorted(set(held), key=self.position.__getitem__)
         pictures = names.layer_names(layers)
         self.variables = names.choose(held, pictures, fallbacks, self.taken)
-        own = [n for n in held if n in self.varies]
+        own = [n for n in held if n in self.tracked]
         deltas = names.error_signals(layers)
         self.gradients = names.gradients(own, self.variables, deltas, self.taken)
 
@@ -231,10 +237,11 @@ class Writer:
         if any(node._parents and not node._operation.function for node in self.order):
             self.emit(0, "")
             self.emit(0, "ops.<name> is an operation of your own (engine.operation).")
-        for text in ('"""', "", "", "def forward_backward(values):"):
+        for text in ('"""', "", "", "def forward_backward(values, data):"):
             self.emit(0, text)
         self.emit(1, '"""Return the output, its gradient by each input, the watched values."""')
         self._inputs()
+        self._data()
         self.emit(1, "# forward: each node from its operands")
         fan_ins = {repeat.fan_in: repeat for repeat in repeats}
         for node in self.order:
@@ -252,7 +259,7 @@ class Writer:
             assigned.add(output)
         written: set[Repeat] = set()
         for node in reversed(self.order):
-            if node not in self.varies or not node.parents:
+            if node not in self.tracked or not node.parents:
                 continue
             # A loop's backward pass runs where the engine's pass meets its first node: an
             # n-ary node gathering copies, or (Python's sum) the last copy's own nodes.
@@ -298,6 +305,21 @@ class Writer:
         else:
             pick = self.bind("pick_inputs", operator.itemgetter(*(j for _, j in read)))
             self.emit(1, f"{', '.join(name for name, _ in read)} = {pick}(values)")
+
+    def _data(self) -> None:
+        """Read the data leaves that code outside a loop uses from ``data``, by name."""
+        held = [leaf for leaf in self.data if leaf in self.position and leaf not in self.looped]
+        if not held:
+            return
+        self.emit(1, "# the data, in the order given to engine.compile")
+        if len(held) == len(self.data):
+            names = [self.name(leaf) for leaf in held]
+            self.emit(1, f"{', '.join(names)}{',' if len(names) == 1 else ''} = data")
+        elif len(held) == 1:
+            self.emit(1, f"{self.name(held[0])} = data[{self.data[held[0]]}]")
+        else:
+            pick = self.bind("pick_data", operator.itemgetter(*(self.data[n] for n in held)))
+            self.emit(1, f"{', '.join(map(self.name, held))} = {pick}(data)")
 
     # -- one node ---------------------------------------------------------------------
 
@@ -383,7 +405,7 @@ class Writer:
                 if self.chain_top.get(each) is top or each in self.roots or each in self.alias:
                     continue  # a link of the same chain, a piece's root (set in its loop), or
                     # a term that only this chain uses, whose gradient is the top's variable
-                if each in self.varies:
+                if each in self.tracked:
                     sign = "+=" if each in assigned else "="
                     assigned.add(each)
                     comment = f"+: d{self.name(top)}/d{self.name(each)} = 1"
@@ -399,7 +421,7 @@ class Writer:
             # As the engine does: its local derivatives are finite when its value is,
             # so a zero gradient (behind an inactive ReLU, say) passes on exact zeros.
             fresh = [
-                p for p in dict.fromkeys(node.parents) if p in self.varies and p not in assigned
+                p for p in dict.fromkeys(node.parents) if p in self.tracked and p not in assigned
             ]
             assigned.update(fresh)
             self._zeros(indent, [self.grad(p) for p in fresh], node)
@@ -411,8 +433,8 @@ class Writer:
             )
             indent += 1
         for parent, derivative in zip(node.parents, local, strict=True):
-            if parent not in self.varies:
-                continue  # a constant: its gradient is never read
+            if parent not in self.tracked:
+                continue  # a constant or the data: its gradient is never read
             term = times(g, derivative)
             target = self.grad(parent)
             sign = "+=" if parent in assigned else "="
@@ -433,8 +455,8 @@ class Writer:
         roots, saved = self.fresh("roots"), self.fresh("saved")
         copies, size = len(repeat.pieces), len(template)
         self.emit(1, f"# {self.name(fan_in)} gathers {copies} copies of one piece of {size} nodes,")
-        self.emit(1, "# the same work on other constants: the loop runs the first copy's")
-        self.emit(1, "# lines, with its names, once for each copy's constants.")
+        self.emit(1, "# the same work on other numbers: the loop runs the first copy's")
+        self.emit(1, "# lines, with its names, once for each copy's constants and data.")
         self.emit(1, f"{roots} = []")
         self.emit(1, f"{saved} = []")
         # The piece's nodes watched in any copy; each copy keeps its numbers of them.
@@ -446,10 +468,10 @@ class Writer:
         kept = self.fresh("seen") if seen else ""
         if seen:
             self.emit(1, f"{kept} = []")
-        unpacked = ", ".join(targets) + ("," if len(targets) == 1 else "")
-        self.emit(1, f"for {unpacked or '_'} in {table}:")
+        self.emit(1, self._loop_header(repeat, targets, table))
         for node in template:
-            self._forward(node, 2)
+            if node._parents:  # a piece's leaves are its sample's data, bound by the loop
+                self._forward(node, 2)
         self.emit(2, f"{roots}.append({self.name(template[-1])})")
         # Write the backward lines now, to learn which numbers they read.
         body: list[tuple[str, int, int]] = []
@@ -484,6 +506,25 @@ class Writer:
         comment = f"{fan_in.op} of the copies' roots"
         self.emit(1, f"{self.name(fan_in)} = {forward}", comment, fan_in)
 
+    def _loop_header(self, repeat: Repeat, targets: list[str], table: str) -> str:
+        """The loop's ``for`` line: each copy's constants from ``table``, its data from ``data``."""
+        template = repeat.pieces[0]
+        unpacked = ", ".join(targets) + ("," if len(targets) == 1 else "")
+        given = [i for i, node in enumerate(template) if node in self.data]
+        if not given:
+            return f"for {unpacked or '_'} in {table}:"
+        loop, columns = ([f"({unpacked})"], [table]) if targets else ([], [])
+        for i in given:
+            where = [self.data[piece[i]] for piece in repeat.pieces]
+            # itemgetter gives a tuple for two places or more, the number itself for one
+            picks = operator.itemgetter(*where) if len(where) > 1 else _one_of(where[0])
+            name = self.name(template[i])
+            columns.append(f"{self.bind(self.fresh(f'pick_{name}'), picks)}(data)")
+            loop.append(name)
+        if len(columns) == 1:
+            return f"for {loop[0]} in {columns[0]}:"
+        return f"for {', '.join(loop)} in zip({', '.join(columns)}):"
+
     def _loop_backward(self, repeat: Repeat, assigned: set[Value]) -> None:
         template, fan_in = repeat.pieces[0], repeat.fan_in
         needed, body, roots, saved = self.loops[repeat]
@@ -516,12 +557,18 @@ class Writer:
     def _piece_backward(self, template: list[Value]) -> None:
         assigned = set(self.inputs) | {template[-1]}
         for node in reversed(template):
-            self._backward(node, 2, assigned)
+            if node in self.tracked:
+                self._backward(node, 2, assigned)
 
 
 def add_up(terms: list[float]) -> float:
     """Return ``terms[0] + terms[1] + ...``, added left to right."""
     return functools.reduce(operator.add, terms)
+
+
+def _one_of(where: int) -> Any:
+    """Return a function giving ``(data[where],)``: a loop over one copy."""
+    return lambda data: (data[where],)
 
 
 def varying_columns(rows: list[list[Value]]) -> list[int]:
