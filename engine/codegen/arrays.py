@@ -231,10 +231,12 @@ class ArrayWriter(Writer):
         ]
 
     def _inputs(self) -> None:
+        self.emit(1, "p = values  # the inputs as one array")
+        if self.kept:
+            self.emit(1, "values = values.tolist()  # scalar code reads floats")
         super()._inputs()
         if self.matrices or self.over_inputs:
-            self.emit(1, "# the inputs as one array, and the layers' weights and biases from it")
-            self.emit(1, "p = xp.asarray(values)")
+            self.emit(1, "# the layers' weights and biases from the inputs")
             for name, index, column, _ in self.matrices:
                 self.emit(1, f"{name} = p[{index}{', None' if column else ''}]")
 
@@ -569,7 +571,7 @@ class ArrayWriter(Writer):
         if plan:
             bound = self.bind(self.fresh("watch_plan"), plan)
             watched = f"xp.watched({bound}, [{', '.join(sources)}])"
-        self.emit(1, f"return {self.read(output).text}, grads.tolist(), {watched}")
+        self.emit(1, f"return {self.read(output).text}, grads, {watched}")
 
 
 _OVER_INPUTS = 8  # fewer operands than this: scalar code is as quick

@@ -91,16 +91,15 @@ class CompiledGraph:
     def run(self, values: Sequence[float], data: Sequence[float] | None = None) -> Result:
         """Return the output, the gradient by each input and the watched nodes' values."""
         numbers = _numbers(values, "values", "input", len(self.inputs))
-        given = None
-        if self.data or data is not None:
-            given = _numbers(data, "data", "data leaf", len(self.data))
+        if data is not None and not self.data:
+            raise ValueError("data was given, but this graph was compiled with no data leaves")
+        # The generated function takes data only when the graph has data leaves.
+        given = [_numbers(data, "data", "data leaf", len(self.data))] if self.data else []
         if self.backend == "python":
-            return Result(*self._function(numbers, given))
+            return Result(*self._function(numbers, *given))
         from engine.codegen import array_math as xp  # backend="numpy": numpy is there
-        arrays = (
-            xp.asarray(numbers, dtype=float),
-            None if given is None else xp.asarray(given, dtype=float),
-        )
+
+        arrays = [xp.asarray(numbers, dtype=float), *(xp.asarray(d, dtype=float) for d in given)]
         output, grads, watched = self._function(*arrays)
         return Result(output, grads.tolist(), watched)
 
@@ -118,8 +117,11 @@ class CompiledGraph:
                 f"{self.backend!r}; call it with a list: cg.run(values)"
             )
         _check_array(values, "values", "input", len(self.inputs))
-        if self.data or data is not None:
-            _check_array(data, "data", "data leaf", len(self.data))
+        if not self.data:
+            if data is not None:
+                raise ValueError("data was given, but this graph was compiled with no data leaves")
+            return Result(*self._function(values))
+        _check_array(data, "data", "data leaf", len(self.data))
         return Result(*self._function(values, data))
 
     def __repr__(self) -> str:

@@ -237,7 +237,8 @@ class Writer:
         if any(node._parents and not node._operation.function for node in self.order):
             self.emit(0, "")
             self.emit(0, "ops.<name> is an operation of your own (engine.operation).")
-        for text in ('"""', "", "", "def forward_backward(values, data):"):
+        arguments = "values, data" if self.data else "values"
+        for text in ('"""', "", "", f"def forward_backward({arguments}):"):
             self.emit(0, text)
         self.emit(1, '"""Return the output, its gradient by each input, the watched values."""')
         self._inputs()
