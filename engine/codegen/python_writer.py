@@ -514,11 +514,12 @@ class Writer:
         given = [i for i, node in enumerate(template) if node in self.data]
         if not given:
             return f"for {unpacked or '_'} in {table}:"
-        loop, columns = ([f"({unpacked})"], [table]) if targets else ([], [])
+        loop: list[str] = [f"({unpacked})"] if targets else []
+        columns: list[str] = [table] if targets else []
         for i in given:
             where = [self.data[piece[i]] for piece in repeat.pieces]
             # itemgetter gives a tuple for two places or more, the number itself for one
-            picks = operator.itemgetter(*where) if len(where) > 1 else _one_of(where[0])
+            picks: Any = _one_of(where[0]) if len(where) == 1 else operator.itemgetter(*where)
             name = self.name(template[i])
             columns.append(f"{self.bind(self.fresh(f'pick_{name}'), picks)}(data)")
             loop.append(name)
