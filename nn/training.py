@@ -3,15 +3,16 @@
 import math
 import random
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import engine
-from engine import Value
-from nn.compiled import compile_loss
+from engine import Value, mode
+from nn.compiled import CompiledLoss, compile_loss
 from nn.datasets import as_lists
-from nn.layers import MLP
+from nn.layers import MLP, Layer, Neuron
 from nn.losses import LOSSES, check_loss_name, training_loss
 from nn.optim import SGD, LinearLR, Optimizer
 
@@ -22,6 +23,10 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    compiled: str = ""
+    """The backend the steps ran as compiled code ("python", "numpy"), or "" for graph steps."""
+    note: str = ""
+    """Why ``compile="auto"`` built the graph at each step, or ""."""
 
 
 Output = Value | float | Sequence[Value | float]
@@ -62,7 +67,7 @@ def fit(
     batch_size: int | None = None,
     seed: int | None = None,
     progress: bool | None = None,
-    compile: bool | str = False,  # noqa: A002 - the name users know from torch.compile
+    compile: bool | str = "auto",  # noqa: A002 - the name users know from torch.compile
 ) -> History:
     """Train ``model`` on ``(X, y)`` for ``steps`` steps; return the loss and accuracy per step.
 
@@ -70,17 +75,23 @@ def fit(
     term), ``zero_grad``, ``backward``, ``optimizer.step()``. The default
     optimizer is micrograd's recipe: SGD with lr 1.0 decaying linearly to 0.1
     over the steps. ``batch_size=None`` uses all the data each step; otherwise
-    mini-batches are drawn with ``seed``. ``progress=None`` shows a tqdm bar only
-    when stderr is a terminal. Each step runs with Python's cyclic collector paused
+    each pass over the data is shuffled with ``seed`` and cut into batches, the last
+    one smaller when ``batch_size`` does not divide the samples. ``progress=None``
+    shows a tqdm bar only when stderr is a terminal.
+
+    ``compile="auto"`` (the default) records the step's graph once and runs it as
+    generated Python ([`nn.compile_loss`][nn.compile_loss]) when that graph repeats
+    (the same model on each sample): the engine's numbers bit for bit, several times
+    faster. Where it cannot compile (a model of your own, whose code may branch on
+    the numbers; ``detect_anomaly``; a batch too small to repeat), it builds the
+    graph at each step, as ``compile=False`` always does, and says why in a note.
+    ``compile=True`` (or ``"python"``) compiles or fails. ``compile="numpy"`` runs
+    each batch as arrays, a layer as one matrix product, with the parameters kept in
+    one array that the optimizer updates in place (written back when training ends):
+    the same numbers to about 1e-12 per step. ``X`` and ``y`` may be lists or numpy
+    arrays. Graph steps run with Python's cyclic collector paused
     ([`engine.collector_paused`][engine.collector_paused]): the graph is freed as the
     step ends.
-
-    ``compile=True`` (or ``"python"``) records the step's graph once and runs it as
-    generated code ([`nn.compile_loss`][nn.compile_loss]): the same numbers, several times faster.
-    ``compile="numpy"`` runs the whole batch as arrays, a layer as one matrix product:
-    faster again, the same numbers to about 1e-12. Either needs full batches, as the
-    compiled code holds the data it was compiled with. ``X`` and ``y`` may be lists or
-    numpy arrays.
     """
     X, y = as_lists(X), as_lists(y)  # noqa: N806
     _check_data(X, y)
@@ -93,32 +104,24 @@ def fit(
         isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
     ):
         raise ValueError(f"fit: batch_size must be None or an int >= 1, got {batch_size!r}")
-    backends: dict[bool | str, str | None] = {
-        False: None,
-        True: "python",
-        "python": "python",
-        "numpy": "numpy",
-    }
-    if not isinstance(compile, bool | str) or compile not in backends:
-        raise ValueError(f"fit: compile must be False, True, 'python' or 'numpy', got {compile!r}")
-    backend = backends[compile]
-    if backend and batch_size is not None:
+    if not isinstance(compile, bool | str) or compile not in _BACKENDS:
         raise ValueError(
-            f"fit: compile={compile!r} needs batch_size=None: the compiled code holds the data "
-            f"it was compiled with, so it cannot draw batches (got batch_size={batch_size!r})"
+            f"fit: compile must be 'auto', False, True, 'python' or 'numpy', got {compile!r}"
         )
+    if optimizer is not None and not isinstance(optimizer, Optimizer):
+        raise TypeError(f"fit: optimizer must be an nn optimizer, got {type(optimizer).__name__}")
 
     params = model.parameters()
+    batches = _batches(len(X), batch_size, random.Random(seed))
+    first = next(batches)
+    compiled, as_data, note = _compiled(model, X, y, first, batch_size, loss, alpha, compile)
+    if note:
+        warnings.warn(f"fit: {note}", stacklevel=2)
     schedule = None
     if optimizer is None:
         optimizer = SGD(params, lr=1.0)
         schedule = LinearLR(optimizer, 1.0, 0.1, total_steps=steps)
-    compiled = (
-        compile_loss(model, X, y, loss=loss, alpha=alpha, backend=backend) if backend else None
-    )
-    rng = random.Random(seed)
-    indices = list(range(len(X)))
-    history = History()
+    history = History(compiled="" if compiled is None else compiled.backend, note=note)
     show = sys.stderr.isatty() if progress is None else bool(progress)
     if show:
         # Imported only to draw a bar: nn runs without tqdm where none is drawn (the browser).
@@ -127,25 +130,154 @@ def fit(
         bar: Any = tqdm(range(steps), desc="training", leave=False)
     else:
         bar = range(steps)
-    for _ in bar:
-        if compiled is not None:
-            optimizer.zero_grad()
-            value = compiled()
-            right = accuracy(compiled.outputs, y, loss)
-        else:
-            batch = indices if batch_size is None else rng.sample(indices, min(batch_size, len(X)))
-            # The step's graph has no reference cycles, so reference counting frees it as
-            # the step returns; the collector paused meanwhile would only walk it in vain.
-            with engine.collector_paused():
-                value, right = _graph_step(model, X, y, batch, params, loss, alpha, optimizer)
-        optimizer.step()
-        if schedule is not None:
-            schedule.step()
-        history.loss.append(value)
-        history.accuracy.append(right)
-        if show:
-            bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{right:.0%}")
+    in_arrays = (
+        compiled is not None
+        and compiled.backend == "numpy"
+        and len(optimizer.params) == len(params)
+        and all(p is q for p, q in zip(optimizer.params, params, strict=True))
+    )
+    # With backend="numpy" the parameters live in one array between steps, and reach
+    # the model's Values when training ends, however it ends.
+    arrays = compiled._array_steps(optimizer, write_back=False) if in_arrays else None  # type: ignore[union-attr]
+    try:
+        batch = first
+        for k in bar:
+            if k:
+                batch = next(batches)
+            if batch_size is None:
+                take: tuple[Any, Any] = (X, y) if as_data else (None, None)
+                labels = y
+            else:
+                take = ([X[i] for i in batch], [y[i] for i in batch])
+                labels = take[1]
+            if arrays is not None:
+                value = arrays(*take)
+                right = accuracy(compiled.outputs, labels, loss)  # type: ignore[union-attr]
+            elif compiled is not None:
+                optimizer.zero_grad()
+                value = compiled(*take)
+                right = accuracy(compiled.outputs, labels, loss)
+                optimizer.step()
+            else:
+                # The step's graph has no reference cycles, so reference counting frees it
+                # as the step returns; the collector paused meanwhile would only walk it.
+                with engine.collector_paused():
+                    value, right = _graph_step(model, X, y, batch, params, loss, alpha, optimizer)
+                optimizer.step()
+            if schedule is not None:
+                schedule.step()
+            history.loss.append(value)
+            history.accuracy.append(right)
+            if show:
+                bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{right:.0%}")
+    finally:
+        if arrays is not None:
+            arrays.close()
     return history
+
+
+_BACKENDS: dict[bool | str, str | None] = {
+    "auto": "auto",
+    False: None,
+    True: "python",
+    "python": "python",
+    "numpy": "numpy",
+}
+
+
+def _batches(samples: int, batch_size: int | None, rng: random.Random) -> Iterator[list[int]]:
+    """Yield each step's sample indices: all of them, or batches of each shuffled pass."""
+    order = list(range(samples))
+    if batch_size is None:
+        while True:
+            yield order
+    while True:
+        rng.shuffle(order)
+        for start in range(0, samples, batch_size):
+            yield order[start : start + batch_size]
+
+
+def _compiled(
+    model: MLP,
+    X: Sequence[Sequence[float]],  # noqa: N803
+    y: Sequence[int],
+    batch: list[int],
+    batch_size: int | None,
+    loss: str,
+    alpha: float,
+    asked: bool | str,
+) -> tuple[CompiledLoss | None, bool, str]:
+    """Return the compiled loss ``compile=asked`` chooses, whether it takes batches as data.
+
+    None is graph steps; then the note says why, when "auto" chose them.
+    """
+    backend = _BACKENDS[asked]
+    if backend is None:
+        return None, False, ""
+    auto = backend == "auto"
+    if auto:
+        why = _why_not_compiled(model)
+        if why:
+            return None, False, f"compile='auto' builds the graph at each step: {why}"
+    try:
+        compiled, as_data = _compile(model, X, y, batch, batch_size, loss, alpha, backend)
+    except (ValueError, TypeError, RuntimeError) as error:
+        if not auto:
+            raise
+        why = f"it could not compile ({error})"
+        return None, False, f"compile='auto' builds the graph at each step: {why}"
+    graph, _ = compiled.prepare(
+        *(([X[i] for i in batch], [y[i] for i in batch]) if as_data else ())
+    )
+    if auto and not graph.repeats:
+        return (
+            None,
+            False,
+            (
+                f"compile='auto' builds the graph at each step: with {len(batch)} samples per step "
+                "nothing repeats, so compiled code would be a line per node, no faster"
+            ),
+        )
+    return compiled, as_data, ""
+
+
+def _compile(
+    model: MLP,
+    X: Sequence[Sequence[float]],  # noqa: N803
+    y: Sequence[int],
+    batch: list[int],
+    batch_size: int | None,
+    loss: str,
+    alpha: float,
+    backend: str,
+) -> tuple[CompiledLoss, bool]:
+    """Compile the loss with the data as constants (full batches) or as data (mini-batches).
+
+    A loss whose graph depends on the labels (cross_entropy picks each sample's logit)
+    repeats only with the labels as data: then full batches take that form too.
+    """
+    backend = "python" if backend == "auto" else backend
+    if batch_size is None:
+        compiled = compile_loss(model, X, y, loss=loss, alpha=alpha, backend=backend)
+        if compiled.graph.repeats:
+            return compiled, False
+    else:
+        compiled = compile_loss(model, loss=loss, alpha=alpha, backend=backend)
+    compiled.prepare([X[i] for i in batch], [y[i] for i in batch])
+    return compiled, True
+
+
+def _why_not_compiled(model: MLP) -> str:
+    """Why compiled steps could differ from graph steps for this model, or "" if they cannot."""
+    if mode.state.get():
+        return "a mode is on (detect_anomaly or no_grad), which needs the graph built"
+    if type(model) not in (MLP, Layer, Neuron):
+        return (
+            f"{type(model).__name__} is not one of nn's models, and its code may choose "
+            "operations by the numbers, which a compiled step would not see; pass "
+            "compile=True if it does not"
+        )
+    return ""
 
 
 def _graph_step(

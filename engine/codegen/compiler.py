@@ -48,7 +48,7 @@ class CompiledGraph:
 
     __slots__ = (
         *("_function", "backend", "data", "grad_lines", "inputs"),
-        *("lines", "notes", "source", "watch"),
+        *("lines", "notes", "repeats", "source", "watch"),
     )
 
     def __init__(
@@ -61,6 +61,7 @@ class CompiledGraph:
         backend: str = "python",
         notes: tuple[str, ...] = (),
         data: tuple[Value, ...] = (),
+        repeats: int = 0,
     ) -> None:
         self.source = source
         """The generated Python module, one line per node."""
@@ -72,6 +73,9 @@ class CompiledGraph:
         """The input leaves, in the order ``cg(values)`` takes their numbers."""
         self.data = data
         """The data leaves, in the order ``cg(values, data)`` takes their numbers."""
+        self.repeats = repeats
+        """How many repeated pieces (one per sample) the code runs once each, as a loop or
+        as arrays; 0 when nothing repeats and the code is a line per node."""
         self.watch = watch
         """The nodes whose values ``run`` reports as ``watched``."""
         self.lines = lines[0]
@@ -214,8 +218,9 @@ def compile(  # noqa: A001 - engine.compile is the contract
         raise TypeError(f"compile: output must be a Value, got {type(output).__name__}")
     leaves = _leaves(inputs, "inputs")
     given = _leaves(data, "data")
+    known = set(leaves)
     for i, leaf in enumerate(given):
-        if leaf in leaves:
+        if leaf in known:
             raise ValueError(
                 f"compile: data[{i}] is also in inputs; a leaf is an input (with a gradient) "
                 "or data (without one), not both"
@@ -267,7 +272,7 @@ def compile(  # noqa: A001 - engine.compile is the contract
         function = namespace["xp"].errstate(all="ignore")(function)
     notes = tuple(getattr(writer, "notes", ()))
     return CompiledGraph(
-        source, function, leaves, watched, (lines, grad_lines), backend, notes, given
+        source, function, leaves, watched, (lines, grad_lines), backend, notes, given, len(repeats)
     )
 
 

@@ -84,7 +84,8 @@ def test_each_step_runs_with_the_collector_paused_and_fit_restores_it(enabled: b
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
     try:
-        nn.fit(model, X, y, steps=3, optimizer=Watching(model.parameters(), lr=0.1), progress=False)
+        optimizer = Watching(model.parameters(), lr=0.1)
+        nn.fit(model, X, y, steps=3, optimizer=optimizer, progress=False, compile=False)
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
