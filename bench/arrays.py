@@ -1,11 +1,11 @@
-"""The array backend's measures: compile cost, the batch-size sweep, and the targets it must meet.
+"""The array backend's measures: compile cost and the batch-size sweep.
 
 - compile cost of the moons graph, the loss written this project's way and micrograd's
   way (Python's ``sum``), on both backends, at 100 and at 1,000 samples;
 - the batch-size sweep: one moons step per sample, from 100 to 100,000 samples, for
-  the array backend, the hand-written numpy pass and PyTorch's batched step;
-- the targets the array backend was built to (issue 15), each checked on this run's
-  medians: ``python -m bench --check`` fails when one is missed.
+  the array backend, the hand-written numpy pass and PyTorch's batched step.
+
+The targets these are held to are in ``bench.targets``.
 """
 
 import functools
@@ -86,44 +86,8 @@ def _moons(data: tuple[Any, ...], engine: Engine) -> Callable[[], Any]:
     return engine.moons(weights, biases, X, y, 1e-4)
 
 
-COMPILE = "compile the moons graph"
-TARGETS = (
-    # (what, measured from, at most)
-    (f"{COMPILE} (fused loss, 100 samples)", "compile fused 100 python", 0.050),
-    (f"{COMPILE} (micrograd's loss, 100 samples)", "compile micrograd 100 python", 0.050),
-    (f"{COMPILE} (fused loss, 1,000 samples)", "compile fused 1000 python", 0.5),
-    (f"{COMPILE} (micrograd's loss, 1,000 samples)", "compile micrograd 1000 python", 0.5),
-    (f"{COMPILE} with backend='numpy' (100 samples)", "compile fused 100 numpy", 0.100),
-    (f"{COMPILE} with backend='numpy', micrograd's loss", "compile micrograd 100 numpy", 0.100),
-    ("array step / torch (batched), 100 samples", "ratio torch 100", 0.5),
-    ("array step / hand-written numpy, 100 samples", "ratio numpy 100", 2.0),
-    ("array step / hand-written numpy, 10,000 samples", "ratio numpy 10000", 1.5),
-)
-
-
-def targets(costs: list[Result], swept: Result) -> list[Result]:
-    """Each target with its measured value (None if not measured here) and whether it is met."""
-    measured: dict[str, float] = {}
-    for row in costs:
-        key = f"compile {row['loss']} {row['samples']} {row['backend']}"
-        measured[key] = row["compile_s"]
-    results = swept["results"]
-    arrays = results.get(ChainruleArrays.name, {})
-    for peer, short in ((TorchBatched.name, "torch"), (HandwrittenNumpy.name, "numpy")):
-        for size, r in arrays.items():
-            other = results.get(peer, {}).get(size, {})
-            if r.get("status") == "ok" and other.get("status") == "ok":
-                measured[f"ratio {short} {size}"] = r["median_s"] / other["median_s"]
-    rows = []
-    for what, key, bound in TARGETS:
-        value = measured.get(key)
-        met = None if value is None else value <= bound
-        rows.append({"target": what, "bound": bound, "value": value, "met": met})
-    return rows
-
-
 def markdown(report: Result) -> list[str]:
-    """The compile costs, the sweep and the targets as Markdown lines."""
+    """The compile costs and the sweep as Markdown lines."""
     lines = ["### compiling the moons graph: each loss style and backend (ms)\n"]
     lines.append("| samples | loss written | backend | compile (ms) | lines of code |")
     lines.append("| ---: | --- | --- | ---: | ---: |")
@@ -145,16 +109,6 @@ def markdown(report: Result) -> list[str]:
             ok = r.get("status") == "ok"
             cells.append(f"{r['per_sample_s'] * 1e6:.2f}" if ok else r.get("status", "-"))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("")
-    lines.append("### targets of the array backend, on this run\n")
-    lines.append("| target | at most | measured | met |")
-    lines.append("| --- | ---: | ---: | :---: |")
-    for t in report["targets"]:
-        unit = "ms" if t["target"].startswith("compile") else "×"
-        scale = 1e3 if unit == "ms" else 1.0
-        value = "-" if t["value"] is None else f"{t['value'] * scale:.2f} {unit}"
-        met = {True: "yes", False: "**no**", None: "-"}[t["met"]]
-        lines.append(f"| {t['target']} | {t['bound'] * scale:g} {unit} | {value} | {met} |")
     lines.append("")
     return lines
 

@@ -14,7 +14,10 @@ from bench import handwritten
 
 Weights = handwritten.Weights
 Biases = handwritten.Biases
-MoonsStep = Callable[[], tuple[float, list[float]]]
+Grads = list[float] | Callable[[], list[float]]
+"""A step's gradients in parameter order, or (for array engines) a function giving them:
+turning arrays into a list is no part of a step."""
+MoonsStep = Callable[[], tuple[float, Grads]]
 
 
 class Engine:
@@ -126,7 +129,7 @@ class ChainrulePaused(Chainrule):
         step = super().moons(weights, biases, X, y, alpha)
         paused = self.engine.collector_paused
 
-        def paused_step() -> tuple[float, list[float]]:
+        def paused_step() -> tuple[float, Grads]:
             with paused():
                 return step()
 
@@ -173,10 +176,33 @@ class ChainruleCompiled(Engine):
 
 
 class ChainruleArrays(ChainruleCompiled):
-    """This project's moons step compiled with ``backend="numpy"``: the batch as arrays."""
+    """This project's moons step compiled with ``backend="numpy"``: the batch as arrays.
+
+    The parameters stay in one array between steps, updated in place, as ``nn.fit``
+    keeps them: ``run_array`` takes it and gives the gradients as an array.
+    """
 
     name = "chainrule (compiled, numpy)"
     backend = "numpy"
+
+    def moons(
+        self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
+    ) -> MoonsStep:
+        import numpy as np
+
+        model = self.nn.MLP(2, [len(layer) for layer in weights], seed=0)
+        set_weights(model, weights, biases)
+        params = model.parameters()
+        loss = moons_loss(self.engine, self.nn, model, X, y, alpha)
+        graph = self.engine.compile(loss, params, backend="numpy")
+        values = np.array([p.data for p in params])
+
+        def step() -> tuple[float, Grads]:
+            loss, grads, _ = graph.run_array(values)
+            np.subtract(values, 0.1 * grads, out=values)  # in place, as an optimizer does
+            return loss, grads.tolist
+
+        return step
 
 
 def moons_loss(
@@ -294,11 +320,12 @@ class HandwrittenNumpy(Engine):
         inputs = np.array(X, dtype=float).T
         signs = np.array([1.0 if v == 1 else -1.0 for v in y])
 
-        def step() -> tuple[float, list[float]]:
+        def step() -> tuple[float, Grads]:
             loss, gw, gb = handwritten_numpy.moons_loss_and_grads(w, b, inputs, signs, alpha)
-            grads = flat_grads([g.tolist() for g in gw], [g[:, 0].tolist() for g in gb])
             handwritten_numpy.sgd(w, b, gw, gb, 0.1)
-            return loss, grads
+            return loss, lambda: flat_grads(
+                [g.tolist() for g in gw], [g[:, 0].tolist() for g in gb]
+            )
 
         return step
 
