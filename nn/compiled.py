@@ -101,7 +101,10 @@ class CompiledLoss:
 
     def _compile_batch(self, X: Rows, y: Sequence[int]) -> engine.CompiledGraph:  # noqa: N803
         """Record the loss on a batch whose samples and labels are data leaves; compile it."""
-        xs = [[Value(float(x), label=f"x{i}") for i, x in enumerate(row)] for row in X]
+        if not self._inputs:  # a model that does not say: every batch as wide as the first
+            self._inputs = len(X[0])
+            _check_batch(X, y, self._inputs)
+        xs = [[Value(float(x)) for x in row] for row in X]
         outputs = [self.model(x) for x in xs]
         self._width = _width(outputs)
         term = TERMS[self.loss]
@@ -220,8 +223,8 @@ def compile_loss(
         raise ValueError(f"compile_loss: backend must be 'python' or 'numpy', got {backend!r}")
     if (X is None) != (y is None):
         raise ValueError("compile_loss: give both X and y, or neither (then batches only)")
-    width = _model_inputs(model)
-    compiled = CompiledLoss(model, loss, alpha, backend, width)
+    nin = getattr(model, "nin", 0)  # nn's modules say how many numbers a sample has
+    compiled = CompiledLoss(model, loss, alpha, backend, nin if isinstance(nin, int) else 0)
     if X is not None and y is not None:
         X, y = as_lists(X), as_lists(y)  # noqa: N806
         params = compiled.params
@@ -238,16 +241,6 @@ def _width(outputs: Sequence[Any]) -> int:
 
 def _watched(outputs: Sequence[Any]) -> list[Value]:
     return [v for out in outputs for v in ([out] if isinstance(out, Value) else out)]
-
-
-def _model_inputs(model: MLP) -> int:
-    """The number of inputs ``model`` reads per sample, or 0 when it does not say."""
-    layers = getattr(model, "layers", None)
-    if layers:
-        neurons = getattr(layers[0], "neurons", None)
-        if neurons:
-            return len(neurons[0].w)
-    return 0
 
 
 def _check_batch(X: Rows, y: Sequence[int], inputs: int) -> None:  # noqa: N803
