@@ -102,8 +102,8 @@ class CompiledLoss:
     def _compile_batch(self, X: Rows, y: Sequence[int]) -> engine.CompiledGraph:  # noqa: N803
         """Record the loss on a batch whose samples and labels are data leaves; compile it."""
         if not self._inputs:  # a model that does not say: every batch as wide as the first
+            _check_batch(X, y, len(X[0]))
             self._inputs = len(X[0])
-            _check_batch(X, y, self._inputs)
         xs = [[Value(float(x)) for x in row] for row in X]
         outputs = [self.model(x) for x in xs]
         self._width = _width(outputs)
