@@ -147,10 +147,31 @@ def _repeat(
 class _Template:
     """One piece, found by a walk from its root, that other roots are matched against."""
 
-    def __init__(self, piece: list[Node], reads: list[Node]) -> None:
+    def __init__(self, piece: list[Node], reads: list[Node], uses: Counter[Node]) -> None:
         self.piece = piece
         self.reads = reads
-        self.index = {node: i for i, node in enumerate(piece)}
+        # What a copy's node must match, for each of the template's nodes: its operation,
+        # its parameters, its uses and, for each operand, where it is: ("piece", i) for the
+        # template's node i, ("input", the node) for an input every copy shares, ("read", j)
+        # for the template's constant j. Worked out once, not at each copy's node.
+        index = {node: i for i, node in enumerate(piece)}
+        constant = {node: j for j, node in enumerate(reads)}
+        self.plan = [
+            (
+                t._operation,
+                t._params,
+                uses[t],
+                [
+                    ("piece", index[a])
+                    if a in index
+                    else ("read", constant[a])
+                    if a in constant
+                    else ("input", a)
+                    for a in t._parents
+                ],
+            )
+            for t in piece
+        ]
 
     @classmethod
     def of(
@@ -165,7 +186,7 @@ class _Template:
         if root not in inner or uses[root] != 1:
             return None
         piece = _piece(root, inner, uses, position)
-        return None if piece is None else cls(piece, _constants(piece, ids))
+        return None if piece is None else cls(piece, _constants(piece, ids), uses)
 
     def copy(
         self, root: Node, inner: set[Node], ids: dict[Node, int], uses: Counter[Node]
@@ -178,33 +199,42 @@ class _Template:
         """
         if root not in inner:
             return None
-        mapping = {self.piece[-1]: root}
+        plan = self.plan
+        mapping: list[Node] = [None] * len(plan)  # the copy's node for each of the template's
+        mapping[-1] = root
         taken = {root}
-        reads: dict[Node, Node] = {}
-        index = self.index
-        for t in reversed(self.piece):
-            n = mapping[t]
-            if n._operation is not t._operation or n._params != t._params or uses[n] != uses[t]:
-                return None
+        reads: list[Node] = [None] * len(self.reads)
+        for i in range(len(plan) - 1, -1, -1):
+            n = mapping[i]
+            operation, params, used, where = plan[i]
             theirs = n._parents
-            if len(theirs) != len(t._parents):
+            if (
+                n._operation is not operation
+                or n._params != params
+                or uses[n] != used
+                or len(theirs) != len(where)
+            ):
                 return None
-            for a, b in zip(t._parents, theirs, strict=True):
-                if a in index:
-                    seen = mapping.get(a)
+            for (kind, place), b in zip(where, theirs, strict=True):
+                if kind == "piece":
+                    seen = mapping[place]
                     if seen is None:
                         if b not in inner or b in taken:
                             return None
-                        mapping[a] = b
+                        mapping[place] = b
                         taken.add(b)
                     elif seen is not b:
                         return None
-                elif a in ids:
-                    if b is not a:
+                elif kind == "input":
+                    if b is not place:
                         return None
-                elif b in inner or b in ids or reads.setdefault(a, b) is not b:
+                elif b in inner or b in ids:
                     return None
-        return [mapping[t] for t in self.piece], [reads[c] for c in self.reads]
+                elif reads[place] is None:
+                    reads[place] = b
+                elif reads[place] is not b:
+                    return None
+        return mapping, reads
 
 
 def uses_of(order: Sequence[Node]) -> Counter[Node]:
