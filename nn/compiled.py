@@ -188,7 +188,9 @@ class _ArraySteps:
         for p, x, g in zip(
             self.loss_fn.params, self.values.tolist(), self.grads.tolist(), strict=True
         ):
-            p._data, p._grad = x, g
+            # Through the properties: an edit of .data is noted, so a graph built before
+            # it refuses its backward pass (engine.edits), as after an optimizer's step.
+            p.data, p.grad = x, g
 
     def close(self) -> None:
         """Write the arrays' numbers to the parameters; the optimizer works on Values again."""

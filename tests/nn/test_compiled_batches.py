@@ -406,6 +406,19 @@ def test_an_exception_inside_the_with_block_leaves_the_optimizer_on_values() -> 
     assert [p.data for p in model.parameters()] != trained
 
 
+def test_a_graph_built_before_array_steps_refuses_its_backward_after_them() -> None:
+    """The steps edit the parameters' .data as an optimizer does: an older graph is stale."""
+    pytest.importorskip("numpy")
+    model = nn.MLP(2, [4, 1], seed=18)
+    X, y = FULL
+    stale = nn.hinge_loss([model(x) for x in X], y)
+    loss_fn = nn.compile_loss(model, X, y, alpha=ALPHA, backend="numpy")
+    with loss_fn.arrays(nn.SGD(model.parameters(), lr=0.1)) as step:
+        step()
+    with pytest.raises(RuntimeError, match="edited"):
+        stale.backward()
+
+
 def test_array_steps_need_the_numpy_backend() -> None:
     model = nn.MLP(2, [4, 1], seed=17)
     loss_fn = nn.compile_loss(model, *FULL)
