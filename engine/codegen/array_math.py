@@ -138,15 +138,13 @@ def where(condition: Array, yes: Array, no: Array) -> Array:
     numbers, which is ten times quicker than numpy's ``where`` on data whose signs vary.
     """
     if type(yes) is float and type(no) is float:
-        if _is(yes, 1.0) and _is(no, 0.0):
+        # 1.0 and 0.0, not -0.0: only the zero's sign needs a test, one copysign where
+        # testing both numbers' made four (1.4 against 1.6 us a call, 1.1 of it numpy's).
+        if yes == 1.0 and no == 0.0 and math.copysign(1.0, no) > 0.0:
             return np.asarray(condition).astype(float)
-        if _is(yes, 0.0) and _is(no, 1.0):
+        if yes == 0.0 and no == 1.0 and math.copysign(1.0, yes) > 0.0:
             return (~np.asarray(condition)).astype(float)
     return np.where(condition, yes, no)
-
-
-def _is(x: float, value: float) -> bool:
-    return x == value and math.copysign(1.0, x) == math.copysign(1.0, value)
 
 
 def relu(x: Array) -> Array:
@@ -193,8 +191,20 @@ def full(samples: int, x: float) -> Array:
 
 
 def rows(items: Sequence[Array], samples: int) -> Array:
-    """Return the matrix whose i-th row is ``items[i]`` (a float fills its row)."""
-    return np.stack([np.broadcast_to(x, (samples,)) for x in items])
+    """Return the matrix whose i-th row is ``items[i]`` (a float fills its row).
+
+    One row of its own, a sample's numbers already, comes back as a view of it:
+    generated code never writes into an array it did not make for that.
+    """
+    if len(items) == 1 and isinstance(items[0], np.ndarray) and items[0].shape == (samples,):
+        return items[0][np.newaxis, :]  # an output layer's delta: 0.2 against 0.6 us
+    # Row by row into one new matrix: the same numbers as np.stack of broadcast rows, in
+    # an eighth of its time (0.6 against 4.9 us for one row of 100 samples; 3 against
+    # 46 us for 16 rows).
+    out = np.empty((len(items), samples))
+    for i, x in enumerate(items):
+        out[i] = x
+    return out
 
 
 def each(function: Callable[..., float], samples: int, *args: Array) -> Array:
@@ -226,16 +236,39 @@ def each_n(function: Callable[..., float], samples: int, items: Sequence[Array])
     return np.array([function(list(xs)) for xs in zip(*columns, strict=True)], dtype=float)
 
 
-def matmul(a: Array, b: Array) -> Array:
+def all_finite(x: Array) -> bool:
+    """Whether ``x`` holds no inf and no nan: what lets ``matmul`` use BLAS.
+
+    One pass, the sum of the squares: a square is never negative, so an inf or a nan
+    among them makes the sum inf or nan (BLAS may skip a zero's product, but an inf or
+    a nan is no zero), and a finite sum proves every element finite.
+    Finite numbers above 1e154 overflow it and say False, which only sends ``matmul``
+    the slow way, whose numbers are exact too. BLAS's dot of ``x`` with itself takes
+    three quarters of the time of numpy's ``sum`` on one thread, and uses the others
+    (16 x 10,000 numbers: 21 against 28 us; 11 us on two threads).
+    """
+    flat = x.ravel()
+    return math.isfinite(flat @ flat)
+
+
+def matmul(a: Array, b: Array, finite: bool | None = None) -> Array:
     """``a @ b`` as IEEE arithmetic (and the engine) gives it, also where a number is inf or nan.
 
     numpy's ``@`` calls BLAS, which may skip the products of a zero (``0 · inf`` and
-    ``0 · nan`` should be nan): where either operand holds a non-finite number (or sums
-    to one), the product is taken term by term. On finite numbers it is ``@`` itself.
+    ``0 · nan`` should be nan): where either operand holds a non-finite number, the
+    product is taken term by term. On finite numbers it is ``@`` itself.
+
+    ``finite`` says whether both operands are known to hold only finite numbers.
+    Generated code tests each array once, where it is made (``all_finite``), and passes
+    what it found, for an array enters two products or more (``h1`` its layer's above
+    and its own ``dW``; the weights every product of theirs): a test per product cost
+    the moons step at 100 samples a fifth of its time. Without ``finite``, both
+    operands are tested here.
     """
-    out = a @ b
-    if math.isfinite(a.sum()) and math.isfinite(b.sum()):
-        return out
+    if finite is None:
+        finite = all_finite(a) and all_finite(b)
+    if finite:
+        return a @ b
     if b.ndim == 1:
         return (a * b).sum(axis=-1)
     return (a[..., :, :, np.newaxis] * b[..., np.newaxis, :, :]).sum(axis=-2)

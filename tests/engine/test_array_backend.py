@@ -9,6 +9,7 @@ import ast
 import functools
 import math
 import operator
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -196,14 +197,15 @@ GATHERS: dict[str, Callable[[list[Value]], Value]] = {
 class Built(NamedTuple):
     output: Value
     params: list[Value]
+    data: list[list[Value]]  # per sample, the leaves of its numbers
 
 
 def build(batch: Batch) -> Built:
     """Build ``batch``'s graph on fresh leaves."""
     params = [Value(x, label=f"p{i}") for i, x in enumerate(batch.params)]
     roots = []
-    for row in batch.data:
-        data = [Value(x) for x in row]
+    rows = [[Value(x) for x in row] for row in batch.data]
+    for data in rows:
         made = piece(params, batch.shared, data, batch.steps)
         # The root reads a parameter too, so every piece depends on the inputs.
         if batch.root == "sum":
@@ -220,7 +222,7 @@ def build(batch: Batch) -> Built:
         total = total + 0.25 * engine.dot(params, params)
     elif batch.l2 == "sum()":
         total = total + 0.25 * sum(p * p for p in params)
-    return Built(total, params)
+    return Built(total, params, rows)
 
 
 # -- comparing the backends with the engine ---------------------------------------------
@@ -636,11 +638,57 @@ def test_the_moons_model_becomes_the_seeds_matrix_products(style: str) -> None:
     array = engine.compile(moons_loss(model, 20, style), model.parameters(), backend="numpy")
     source = array.source
     for layer, below in ((1, 0), (2, 1), (3, 2)):
-        assert f"a{layer} = xp.matmul(W{layer}, h{below}) + b{layer}" in source, source
+        # What is known of the operands' numbers follows them: see xp.matmul.
+        product = rf"a{layer} = xp\.matmul\(W{layer}, h{below}, [\w ]+\) \+ b{layer} "
+        assert re.search(product, source), source
         assert f"delta{layer}" in source
-    assert "dW1 = xp.matmul(delta1, h0.T)" in source
+    assert re.search(r"dW1 = xp\.matmul\(delta1, h0\.T, \w+\) ", source)
     assert not loops(source)
     assert not any("no repeated per-sample piece" in note for note in array.notes)
+
+
+def fancy_indexing(source: str) -> list[str]:
+    """The subscripts of ``p``, ``grads`` and ``data`` whose index holds a name: a gather."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("p", "grads", "data")
+            and any(isinstance(n, ast.Name) for n in ast.walk(node.slice))
+        ):
+            found.append(ast.unparse(node))
+    return found
+
+
+def assigned(source: str, name: str) -> str:
+    """The expression the generated code assigns to ``name`` (its one assignment)."""
+    (line,) = re.findall(rf"^ +{name} = ([^#]+?) *(?:#.*)?$", source, re.M)
+    return str(line)
+
+
+@pytest.mark.parametrize("style", ["micrograd", "fused"])
+def test_an_mlps_weights_are_views_of_p_and_its_gradients_go_through_views(style: str) -> None:
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(2, [16, 16, 1], seed=0)
+    params = model.parameters()
+    array = engine.compile(moons_loss(model, 20, style), params, backend="numpy")
+    source = array.source
+    assert fancy_indexing(source) == [], source  # no index array: slices, a reshape
+    assert "index_" not in source
+    p = np.array([q.data for q in params])
+    for name in ("W1", "b1", "W2", "b2", "W3", "b3"):
+        read = assigned(source, name)
+        view = eval(read, {"p": p})  # the generated code's own text
+        assert np.shares_memory(view, p), (name, read)  # a view: nothing is copied
+        # ... of the right numbers: row j is neuron j's weights (or its bias).
+        layer = model.layers[int(name[1]) - 1]
+        want = [n.w if name[0] == "W" else [n.b] for n in layer.neurons]
+        assert view.tolist() == [[q.data for q in row] for row in want]
+    if style == "fused":  # engine.dot(params, params) reads every input in order: p itself
+        assert re.search(r"= float\(xp\.matmul\(p, p, \w+\)\) ", source), source
+    expected = engine_reference(moons_loss(model, 20, style), params)
+    assert_close(array([q.data for q in params]), expected)
 
 
 @pytest.mark.parametrize("backend", ["python", "numpy"])
@@ -663,6 +711,313 @@ def test_an_l2_term_over_the_inputs_is_one_array_operation() -> None:
     got = array([p.data for p in params])
     assert_floats(got)
     assert_close(got, expected)
+
+
+@pytest.mark.parametrize("special", [1.5, inf, nan])
+def test_sums_and_dots_over_inputs_in_any_order_read_and_write_the_right_places(
+    special: float,
+) -> None:
+    params = [Value(0.1 * k - 0.5) for k in range(12)]
+
+    def terms(ps: list[Value]) -> Value:
+        backwards = engine.dot(ps[1::2][::-1], ps[:6])  # views that step back, and forward
+        twice = engine.sum(ps + ps[:3])  # an input twice: its gradient adds up (xp.add_at)
+        scattered = engine.dot([ps[k] for k in (3, 0, 7, 5)], [ps[k] for k in (9, 9, 2, 11)])
+        return backwards + twice + scattered * engine.sum(ps[::3]) + engine.dot(ps, ps)
+
+    array = engine.compile(terms(params), params, backend="numpy")
+    assert "xp.add_at(grads, " in array.source and "p[11:0:-2]" in array.source
+    assert "xp.matmul(p, p, " in array.source  # engine.dot(params, params): p itself
+    for values in ([p.data for p in params], [special if k == 4 else 0.1 * k for k in range(12)]):
+        fresh = [Value(v) for v in values]
+        expected = engine_reference(terms(fresh), fresh)
+        got = array(values)
+        assert_floats(got)
+        assert_close(got, expected)
+
+
+@pytest.mark.parametrize("w", [-0.0, 0.0, 2.0, inf, nan])
+def test_a_layer_of_one_input_is_a_broadcast_product_that_keeps_the_engines_zeros(
+    w: float,
+) -> None:
+    # A matrix product of one term to each sum is a column times a row, IEEE's as it is;
+    # the engine's dot starts at 0.0, so -0.0 * x is 0.0 there, and 3 / 0.0 is +inf.
+    def loss(u: Value, v: Value) -> Value:
+        xs = [0.0, -1.0, 2.0, 3.0, -0.0]
+        return engine.sum([3.0 / (engine.dot([u], [Value(x)]) * v) for x in xs])
+
+    u, v = Value(w), Value(1.5)
+    array = engine.compile(loss(u, v), [u, v], backend="numpy")
+    assert re.search(r"a1 = 0\.0 \+ W1 \* h0 ", array.source), array.source
+    for values in ([w, 1.5], [w, -2.0], [-0.0, 0.0]):
+        fresh = [Value(x) for x in values]
+        expected = engine_reference(loss(*fresh), fresh)
+        got = array(values)
+        assert_close(got, expected)
+
+
+@given(
+    size=st.integers(1, 60),
+    shape=st.sampled_from([(1,), (5,), (3, 4), (4, 1), (1, 4), (2, 2)]),
+    first=st.integers(0, 59),
+    down=st.integers(-8, 20),
+    across=st.integers(-4, 6),
+)
+def test_a_view_reads_exactly_the_positions_it_was_asked_for_or_is_not_made(
+    size: int, shape: tuple[int, ...], first: int, down: int, across: int
+) -> None:
+    np = pytest.importorskip("numpy")
+    from engine.codegen.arrays import basic_view
+
+    steps = (across,) if len(shape) == 1 else (down, across)
+    index = first + sum(np.arange(n).reshape([-1 if k == j else 1 for k in range(len(shape))]) * s
+                        for j, (n, s) in enumerate(zip(shape, steps, strict=True)))  # fmt: skip
+    if index.min() < 0 or index.max() >= size:
+        return  # not positions of the array
+    text = basic_view(index, size)
+    if len(shape) == 1 and (across != 0 or shape[0] == 1):
+        assert text is not None  # any even step is a slice
+    if text is None:
+        return
+    array = np.arange(size, dtype=float) * 10.0
+    got = eval(text.format("a"), {"a": array})
+    assert np.array_equal(got, index * 10.0) and np.shares_memory(got, array), text
+    if got.ndim:  # what the code writes through the same text lands in the array
+        exec(f"{text.format('a') if text != '{}' else 'a'}[...] = -1.0", {"a": array})
+        assert set((array == -1.0).nonzero()[0].tolist()) == set(index.ravel().tolist()), text
+
+
+# -- data leaves: the batch given at each call ----------------------------------------------
+
+
+def moons_batch(samples: int, seed: int) -> tuple[list[list[float]], list[float]]:
+    """A batch of the moons: each sample's two inputs, and its label as a sign, -1 or 1."""
+    X, y = nn.make_moons(samples, noise=0.1, seed=seed)
+    return [[float(a) for a in x] for x in X], [1.0 if label == 1 else -1.0 for label in y]
+
+
+LAYOUTS: dict[str, Callable[[list[list[Value]], list[Value]], list[Value]]] = {
+    # How a batch's numbers may lie in data: the order engine.compile is given the leaves.
+    "sample by sample": lambda xs, ss: [v for x, s in zip(xs, ss, strict=True) for v in (*x, s)],
+    "label first": lambda xs, ss: [v for x, s in zip(xs, ss, strict=True) for v in (s, *x)],
+    "feature by feature": lambda xs, ss: [x[0] for x in xs] + [x[1] for x in xs] + ss,
+    # Every third sample first: in no even steps, so numpy's fancy indexing reads them.
+    "shuffled": lambda xs, ss: [
+        v for k in [*range(0, len(xs), 3), *range(1, len(xs), 3), *range(2, len(xs), 3)]
+        for v in (*xs[k], ss[k])
+    ],
+}  # fmt: skip
+
+
+class DataGraph(NamedTuple):
+    loss: Value
+    params: list[Value]
+    data: list[Value]  # the batch's leaves, in the order the compiled code takes them
+
+
+def data_moons(model: nn.MLP, X: list[list[float]], signs: list[float], layout: str) -> DataGraph:
+    """micrograd's hinge loss on ``model``, each sample's inputs and label a data leaf.
+
+    ``-s`` (s the label) is a node of the data alone: computed at each call, with no gradient.
+    """
+    params = model.parameters()
+    xs = [[Value(a), Value(b)] for a, b in X]
+    ss = [Value(s) for s in signs]
+    losses = [(1 + -s * model(x)).relu() for x, s in zip(xs, ss, strict=True)]  # type: ignore[operator]
+    loss = engine.sum(losses) * (1.0 / len(losses)) + 1e-4 * engine.dot(params, params)
+    return DataGraph(loss, params, LAYOUTS[layout](xs, ss))
+
+
+def fresh_reference(graph: DataGraph) -> Reference:
+    """The engine's numbers for ``graph``, its parameters' gradients counted from zero."""
+    for p in graph.params:
+        p.grad = 0.0
+    return engine_reference(graph.loss, graph.params)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_data_leaves_give_the_engines_numbers_for_every_batch_through_one_function(
+    layout: str,
+) -> None:
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    X, signs = moons_batch(20, seed=1)
+    graph = data_moons(model, X, signs, layout)
+    python = engine.compile(graph.loss, graph.params, data=graph.data)
+    array = engine.compile(graph.loss, graph.params, data=graph.data, backend="numpy")
+    assert not loops(array.source), array.source  # the batch is arrays, whatever its layout
+    assert not any("no repeated per-sample piece" in note for note in array.notes)
+    values = [p.data for p in graph.params]
+    seen = set()
+    for seed in (2, 3, 4):  # other batches, none the graph was built on
+        X, signs = moons_batch(20, seed)
+        batch = data_moons(model, X, signs, layout)
+        numbers = [leaf.data for leaf in batch.data]
+        expected = fresh_reference(batch)
+        assert_bit_for_bit(python(values, numbers), expected)
+        got = array(values, numbers)
+        assert_floats(got)
+        assert_close(got, expected)
+        seen.add(got[0])
+    assert len(seen) == 3  # each batch gave its own loss
+
+
+def test_a_batch_laid_out_evenly_is_read_through_views_of_data_else_by_an_index() -> None:
+    model = nn.MLP(2, [4, 1], seed=0)
+    X, signs = moons_batch(10, seed=1)
+    sources = {}
+    for layout in LAYOUTS:
+        graph = data_moons(model, X, signs, layout)
+        sources[layout] = engine.compile(
+            graph.loss, graph.params, data=graph.data, backend="numpy"
+        ).source
+    # h0 holds the inputs, a row per feature; the labels are a row of their own.
+    assert assigned(sources["sample by sample"], "h0") == "data.reshape(10, 3)[:, :2].T"
+    assert assigned(sources["label first"], "h0") == "data.reshape(10, 3)[:, 1:].T"
+    assert assigned(sources["feature by feature"], "h0") == "data[0:20].reshape(2, 10)"
+    for layout in ("sample by sample", "label first", "feature by feature"):
+        assert fancy_indexing(sources[layout]) == [], sources[layout]
+    assert re.search(r"^ +v\d+ = data\[2::3\] ", sources["sample by sample"], re.M)
+    assert re.search(r"^ +v\d+ = data\[20:\] ", sources["feature by feature"], re.M)
+    assert assigned(sources["shuffled"], "h0") == "data[index_h0]"
+    # The label's -s is the data's alone: computed at each call, and no gradient goes to it.
+    source = sources["sample by sample"]
+    (sign,) = re.findall(r"^ +(v\d+) = data\[2::3\]", source, re.M)
+    (minus,) = re.findall(rf"^ +(v\d+) = -{sign} ", source, re.M)
+    assert not re.search(rf"\bg{minus[1:]}\b|\bg{sign[1:]}\b", source), source
+
+
+def test_run_array_gives_what_run_gives_and_a_new_gradient_array() -> None:
+    np = pytest.importorskip("numpy")
+    model = nn.MLP(2, [8, 8, 1], seed=0)
+    X, signs = moons_batch(16, seed=1)
+    graph = data_moons(model, X, signs, "sample by sample")
+    watch = [graph.loss.parents[0]]
+    array = engine.compile(graph.loss, graph.params, data=graph.data, watch=watch, backend="numpy")
+    values = [p.data for p in graph.params]
+    X, signs = moons_batch(16, seed=2)
+    numbers = [leaf.data for leaf in data_moons(model, X, signs, "sample by sample").data]
+    p, d = np.array(values), np.array(numbers)
+    listed = array.run(values, numbers)
+    got = array.run_array(p, d)
+    grads: Any = got.grads  # a numpy array here
+    assert type(got.output) is float and got.output == listed.output
+    assert isinstance(grads, np.ndarray) and grads.dtype == np.float64
+    assert grads.tolist() == listed.grads and got.watched == listed.watched
+    assert not np.shares_memory(grads, p) and not np.shares_memory(grads, d)
+    assert p.tolist() == values and d.tolist() == numbers  # read, never written
+    again: Any = array.run_array(p, d).grads
+    assert again is not grads and again.tolist() == grads.tolist()
+
+
+@pytest.mark.parametrize("special", [inf, -inf, nan])
+def test_data_and_weights_of_inf_and_nan_give_the_engines_numbers(special: float) -> None:
+    # BLAS may skip a zero's products; each array is tested once for inf and nan, where it
+    # is made, and the products it enters are taken term by term (see xp.matmul).
+    model = nn.MLP(2, [4, 4, 1], seed=0)
+    X, signs = moons_batch(8, seed=1)
+    graph = data_moons(model, X, signs, "sample by sample")
+    python = engine.compile(graph.loss, graph.params, data=graph.data)
+    array = engine.compile(graph.loss, graph.params, data=graph.data, backend="numpy")
+    kept = [p.data for p in graph.params]
+    first, second = model.layers[0].neurons, model.layers[1].neurons
+    for case in ("a sample's input", "a weight", "a weight, and relus at zero"):
+        for p, v in zip(graph.params, kept, strict=True):
+            p.data = v
+        X, signs = moons_batch(8, seed=1)
+        if case == "a sample's input":
+            X[3][0] = special
+        elif case == "a weight":
+            first[0].w[1].data = special
+        else:  # 0 · special where a neuron of layer 1 is off: nan, which BLAS may skip
+            first[1].b.data = -10.0
+            second[2].w[1].data = special
+        batch = data_moons(model, X, signs, "sample by sample")
+        values = [p.data for p in batch.params]
+        numbers = [leaf.data for leaf in batch.data]
+        expected = fresh_reference(batch)
+        assert_bit_for_bit(python(values, numbers), expected)
+        got = array(values, numbers)
+        assert_close(got, expected)
+        assert any(not math.isfinite(g) for g in [got[0], *got[1]]), case
+
+
+def test_data_leaves_outside_any_piece_are_read_as_floats() -> None:
+    # Three samples repeat too few times to be a piece: the whole graph is scalar code,
+    # and it reads the data as floats, as it reads the inputs.
+    model = nn.MLP(2, [3, 1], seed=0)
+    X, signs = moons_batch(3, seed=1)
+    graph = data_moons(model, X, signs, "sample by sample")
+    python = engine.compile(graph.loss, graph.params, data=graph.data)
+    array = engine.compile(graph.loss, graph.params, data=graph.data, backend="numpy")
+    assert any("no repeated per-sample piece" in note for note in array.notes)
+    assert "data.tolist()" in array.source
+    values = [p.data for p in graph.params]
+    for seed in (2, 3):
+        X, signs = moons_batch(3, seed)
+        batch = data_moons(model, X, signs, "sample by sample")
+        numbers = [leaf.data for leaf in batch.data]
+        expected = fresh_reference(batch)
+        assert_bit_for_bit(python(values, numbers), expected)
+        got = array(values, numbers)
+        assert_floats(got)
+        assert_close(got, expected)
+
+
+def test_a_sample_outside_the_repeat_reads_only_its_own_data_as_floats() -> None:
+    # The first sample's loss counts twice: it is no copy of the others' piece, so it is
+    # scalar code, reading its three numbers from data as floats; the rest are the piece.
+    model = nn.MLP(2, [4, 1], seed=0)
+
+    def weighted(seed: int) -> DataGraph:
+        X, signs = moons_batch(7, seed)
+        graph = data_moons(model, X, signs, "sample by sample")
+        x, s = graph.data, graph.data[2::3]
+        terms = [(1 + -s[k] * model(x[3 * k : 3 * k + 2])).relu() for k in range(7)]  # type: ignore[operator]
+        return graph._replace(loss=sum(terms[1:], terms[0] * 2.0))
+
+    graph = weighted(1)
+    python = engine.compile(graph.loss, graph.params, data=graph.data)
+    array = engine.compile(graph.loss, graph.params, data=graph.data, backend="numpy")
+    assert "gathers 6 copies" in array.source, array.source
+    assert re.search(r"= data\[index_data\]\.tolist\(\)", array.source), array.source
+    values = [p.data for p in graph.params]
+    for seed in (2, 3):
+        batch = weighted(seed)
+        expected = fresh_reference(batch)
+        numbers = [leaf.data for leaf in batch.data]
+        assert_bit_for_bit(python(values, numbers), expected)
+        got = array(values, numbers)
+        assert_floats(got)
+        assert_close(got, expected)
+
+
+@examples(1.0)
+@given(batches(), st.data())
+def test_both_backends_give_the_engines_numbers_with_the_samples_as_data_leaves(
+    batch: Batch, data: st.DataObject
+) -> None:
+    built = build(batch)
+    leaves = [leaf for row in built.data for leaf in row]
+    # The leaves in the samples' order, or in any other: the code reads each where it is.
+    places = list(range(len(leaves)))
+    order = data.draw(st.one_of(st.just(places), st.permutations(places)), label="data's order")
+    given_data = [leaves[i] for i in order]
+    python = engine.compile(built.output, built.params, data=given_data)
+    array = engine.compile(built.output, built.params, data=given_data, backend="numpy")
+    n, width = len(batch.params), len(batch.data[0])
+    fresh = data.draw(st.lists(WILD, min_size=n, max_size=n), label="new parameters")
+    sample = st.lists(WILD, min_size=width, max_size=width)
+    rows = data.draw(
+        st.lists(sample, min_size=len(batch.data), max_size=len(batch.data)), label="a new batch"
+    )
+    for values, samples in ((batch.params, batch.data), (fresh, rows)):
+        expected = reference(batch._replace(data=samples), values)
+        flat = [x for row in samples for x in row]
+        numbers = [flat[i] for i in order]
+        assert_bit_for_bit(python(values, numbers), expected)
+        got = array(values, numbers)
+        assert_floats(got)
+        assert_close(got, expected)
 
 
 # -- what does not vectorise ----------------------------------------------------------------

@@ -434,3 +434,59 @@ def test_matmul_keeps_the_nan_of_zero_times_a_special_number(special: float) -> 
             assert got[i][j] == want or (math.isnan(got[i][j]) and math.isnan(want)), (i, j)
     vector = array_math.matmul(np.array([0.0, 1.0]), np.array([special, 0.0]))
     assert math.isnan(vector)  # 0 · special is nan, for inf and nan alike
+
+
+@pytest.mark.parametrize("special", [math.inf, -math.inf, math.nan])
+def test_all_finite_finds_an_inf_or_a_nan_anywhere(special: float) -> None:
+    for shape in [(1,), (16,), (3, 5), (16, 100)]:
+        x = np.arange(float(np.prod(shape))).reshape(shape) - 7.0
+        assert array_math.all_finite(x) and array_math.all_finite(x.T)
+        for at in [0, x.size // 2, x.size - 1]:
+            y = x.copy()
+            y.flat[at] = special
+            assert not array_math.all_finite(y), (shape, at)
+            assert not array_math.all_finite(y.T), (shape, at)  # a view, not contiguous
+    assert not array_math.all_finite(np.array([math.inf, -math.inf]))  # no cancelling out
+
+
+@given(st.lists(FLOATS, min_size=1, max_size=40))
+def test_all_finite_says_true_only_of_finite_numbers(xs: list[float]) -> None:
+    x = np.array(xs)
+    if array_math.all_finite(x):
+        assert all(math.isfinite(v) for v in xs)
+    elif all(math.isfinite(v) and abs(v) < 1e150 for v in xs):
+        pytest.fail(f"finite numbers that cannot overflow said to hold inf or nan: {xs}")
+
+
+@pytest.mark.parametrize("special", [math.inf, -math.inf, math.nan])
+def test_matmul_takes_the_callers_word_on_its_operands(special: float) -> None:
+    w = np.array([[0.0, 1.0], [2.0, 3.0]])
+    h = np.array([[special, 1.0], [0.0, 2.0]])
+    want = [[0.0 + sum(w[i][k] * h[k][j] for k in range(2)) for j in range(2)] for i in range(2)]
+    for finite in (None, False):  # tested here, or said to hold inf or nan: term by term
+        got = array_math.matmul(w, h, finite).tolist()
+        pairs = [
+            (g, e) for gs, es in zip(got, want, strict=True) for g, e in zip(gs, es, strict=True)
+        ]
+        assert all(same(g, e) for g, e in pairs), got
+    assert array_math.matmul(w, w, True).tolist() == (w @ w).tolist()  # finite: BLAS's @
+    # A number that only overflows the test gives the same numbers the slow way.
+    big = np.array([[1e200, 0.0], [0.0, 1.0]])
+    assert not array_math.all_finite(big)
+    assert array_math.matmul(big, w, False).tolist() == (big @ w).tolist()
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_rows_copy_each_rows_numbers_fill_with_a_float_and_view_a_row_of_its_own() -> None:
+    row = np.array([1.0, -0.0, math.inf])
+    got = array_math.rows([row], 3)
+    assert got.shape == (1, 3) and got.tolist() == [[1.0, -0.0, math.inf]]
+    assert math.copysign(1.0, got[0][1]) == -1.0
+    assert np.shares_memory(got, row)  # one row of its own: a view, nothing copied
+    got = array_math.rows([2.5, row, np.float64(-1.0)], 3)
+    assert got.tolist() == [[2.5, 2.5, 2.5], [1.0, -0.0, math.inf], [-1.0, -1.0, -1.0]]
+    assert not np.shares_memory(got, row)
+    assert array_math.rows([2.5], 3).tolist() == [[2.5, 2.5, 2.5]]  # a float fills its row
