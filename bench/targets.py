@@ -22,7 +22,7 @@ TARGETS = (
     ("array step / hand-written numpy, 10,000 samples", "ratio numpy 10000", 1.1),
     ("array step / torch (batched), 100 samples", "ratio torch 100", 0.5),
     (f"{COMPILE} (fused loss, 100 samples)", "compile fused 100 python", 0.050),
-    (f"{COMPILE} (micrograd's loss, 100 samples)", "compile micrograd 100 python", 0.055),
+    (f"{COMPILE} (micrograd's loss, 100 samples)", "compile micrograd 100 python", 0.050),
     (f"{COMPILE} (fused loss, 1,000 samples)", "compile fused 1000 python", 0.5),
     (f"{COMPILE} (micrograd's loss, 1,000 samples)", "compile micrograd 1000 python", 0.5),
     (f"{COMPILE} with backend='numpy' (100 samples)", "compile fused 100 numpy", 0.100),
