@@ -157,15 +157,21 @@ class ChainruleCompiled(Engine):
 
         self.engine, self.nn = engine, nn
 
-    def moons(
+    def compiled(
         self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
-    ) -> MoonsStep:
+    ) -> tuple[Any, list[float]]:
+        """The moons loss compiled with this engine's backend, and the parameters' numbers."""
         model = self.nn.MLP(2, [len(layer) for layer in weights], seed=0)
         set_weights(model, weights, biases)
         params = model.parameters()
         loss = moons_loss(self.engine, self.nn, model, X, y, alpha)
         graph = self.engine.compile(loss, params, backend=self.backend)
-        values = [p.data for p in params]
+        return graph, [p.data for p in params]
+
+    def moons(
+        self, weights: Weights, biases: Biases, X: list[list[float]], y: list[int], alpha: float
+    ) -> MoonsStep:
+        graph, values = self.compiled(weights, biases, X, y, alpha)
 
         def step() -> tuple[float, list[float]]:
             loss, grads = graph(values)
@@ -190,12 +196,8 @@ class ChainruleArrays(ChainruleCompiled):
     ) -> MoonsStep:
         import numpy as np
 
-        model = self.nn.MLP(2, [len(layer) for layer in weights], seed=0)
-        set_weights(model, weights, biases)
-        params = model.parameters()
-        loss = moons_loss(self.engine, self.nn, model, X, y, alpha)
-        graph = self.engine.compile(loss, params, backend="numpy")
-        values = np.array([p.data for p in params])
+        graph, numbers = self.compiled(weights, biases, X, y, alpha)
+        values = np.array(numbers)
 
         def step() -> tuple[float, Grads]:
             loss, grads, _ = graph.run_array(values)

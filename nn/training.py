@@ -1,10 +1,11 @@
 """``fit``: a small training loop for demos, with a progress bar and a history."""
 
+import functools
 import math
 import random
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,6 +198,9 @@ def _batches(samples: int, batch_size: int | None, rng: random.Random) -> Iterat
             yield order[start : start + batch_size]
 
 
+_GRAPH_STEPS = "compile='auto' builds the graph at each step"
+
+
 def _compiled(
     model: MLP,
     X: Sequence[Sequence[float]],  # noqa: N803
@@ -215,55 +219,45 @@ def _compiled(
     if backend is None:
         return None, False, ""
     auto = backend == "auto"
-    if auto:
-        why = _why_not_compiled(model)
-        if why:
-            return None, False, f"compile='auto' builds the graph at each step: {why}"
+    why = _why_not_compiled(model) if auto else ""
+    if why:
+        return None, False, f"{_GRAPH_STEPS}: {why}"
+    make = functools.partial(
+        compile_loss, model, loss=loss, alpha=alpha, backend="python" if auto else backend
+    )
+    sample = [X[i] for i in batch], [y[i] for i in batch]
     try:
-        compiled, as_data = _compile(model, X, y, batch, batch_size, loss, alpha, backend)
+        compiled, as_data = _compile(make, X, y, sample, batch_size)
     except (ValueError, TypeError, RuntimeError) as error:
         if not auto:
             raise
-        why = f"it could not compile ({error})"
-        return None, False, f"compile='auto' builds the graph at each step: {why}"
-    graph, _ = compiled.prepare(
-        *(([X[i] for i in batch], [y[i] for i in batch]) if as_data else ())
-    )
+        return None, False, f"{_GRAPH_STEPS}: it could not compile ({error})"
+    graph, _ = compiled.prepare(*(sample if as_data else ()))
     if auto and not graph.repeats:
-        return (
-            None,
-            False,
-            (
-                f"compile='auto' builds the graph at each step: with {len(batch)} samples per step "
-                "nothing repeats, so compiled code would be a line per node, no faster"
-            ),
-        )
+        why = f"with {len(batch)} samples per step nothing repeats, so compiled code would be "
+        return None, False, f"{_GRAPH_STEPS}: {why}a line per node, no faster"
     return compiled, as_data, ""
 
 
 def _compile(
-    model: MLP,
+    make: Callable[..., CompiledLoss],
     X: Sequence[Sequence[float]],  # noqa: N803
     y: Sequence[int],
-    batch: list[int],
+    sample: tuple[list[Sequence[float]], list[int]],
     batch_size: int | None,
-    loss: str,
-    alpha: float,
-    backend: str,
 ) -> tuple[CompiledLoss, bool]:
     """Compile the loss with the data as constants (full batches) or as data (mini-batches).
 
     A loss whose graph depends on the labels (cross_entropy picks each sample's logit)
     repeats only with the labels as data: then full batches take that form too.
     """
-    backend = "python" if backend == "auto" else backend
     if batch_size is None:
-        compiled = compile_loss(model, X, y, loss=loss, alpha=alpha, backend=backend)
+        compiled = make(X, y)
         if compiled.graph.repeats:
             return compiled, False
     else:
-        compiled = compile_loss(model, loss=loss, alpha=alpha, backend=backend)
-    compiled.prepare([X[i] for i in batch], [y[i] for i in batch])
+        compiled = make()
+    compiled.prepare(*sample)
     return compiled, True
 
 

@@ -1,6 +1,7 @@
 """nn.compile_loss and fit(compile=True): the same numbers as the engine's backward, bit for bit."""
 
 import math
+from typing import Any
 
 import pytest
 
@@ -132,32 +133,12 @@ def test_mini_batches_compiled_follow_graph_steps_exactly_step_by_step(
         model = nn.MLP(2, nouts, activation=activation, seed=3)
         optimizer = nn.SGD(model.parameters(), lr=0.05, momentum=0.9)
         steps = []
-        for _ in range(3):  # 3 fits of 3 steps: each step's parameters compared
-            nn.fit(
-                model,
-                X,
-                y,
-                steps=3,
-                batch_size=4,
-                seed=7,
-                loss=loss,
-                optimizer=optimizer,
-                compile=compile_,
-                progress=False,
-            )
+        options: dict[str, Any] = {"batch_size": 4, "loss": loss, "optimizer": optimizer}
+        options |= {"compile": compile_, "progress": False}
+        for _ in range(3):  # 3 fits of 3 steps: each fit's parameters compared
+            nn.fit(model, X, y, steps=3, seed=7, **options)
             steps.append([p.data for p in model.parameters()])
-        history = nn.fit(
-            model,
-            X,
-            y,
-            steps=5,
-            batch_size=4,
-            seed=1,
-            loss=loss,
-            optimizer=optimizer,
-            compile=compile_,
-            progress=False,
-        )
+        history = nn.fit(model, X, y, steps=5, seed=1, **options)
         runs.append((history, steps, [p.data for p in model.parameters()]))
     (plain, plain_steps, plain_params), (compiled, compiled_steps, compiled_params) = runs
     assert compiled.compiled == "python" and plain.compiled == ""
