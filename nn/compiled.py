@@ -128,35 +128,44 @@ class CompiledLoss:
         else:
             self.outputs = watched
 
+    def fits_arrays(self, optimizer: Optimizer) -> bool:
+        """Whether ``arrays(optimizer)`` can train: numpy code, and the model's parameters."""
+        mine = self.params
+        return (
+            self.backend == "numpy"
+            and len(optimizer.params) == len(mine)
+            and all(p is q for p, q in zip(optimizer.params, mine, strict=True))
+        )
+
     @contextlib.contextmanager
-    def arrays(self, optimizer: Optimizer) -> Iterator[Callable[..., float]]:
+    def arrays(
+        self, optimizer: Optimizer, *, each_step: bool = True
+    ) -> Iterator[Callable[..., float]]:
         """Train on parameters kept in a numpy array: ``with loss_fn.arrays(opt) as step:``.
 
         Inside, ``step()`` (or ``step(X_batch, y_batch)``) is one training step:
         ``zero_grad``, the loss and its gradients, ``optimizer.step()``, all on arrays,
         the parameters' array updated in place; it returns the loss. Each step writes
         the numbers back to the parameters' ``.data`` and ``.grad``, so reading a
-        parameter gives its current value; on leaving, the optimizer works on the
-        Values again. Needs ``backend="numpy"`` and an optimizer of the model's
-        parameters, in their order (as ``model.parameters()`` gives them).
+        parameter gives its current value (with ``each_step=False``, only on leaving,
+        as ``nn.fit`` does); on leaving, the optimizer works on the Values again. Needs
+        ``backend="numpy"`` and an optimizer of the model's parameters, in their order
+        (as ``model.parameters()`` gives them).
         """
-        steps = self._array_steps(optimizer, write_back=True)
-        try:
-            yield steps
-        finally:
-            steps.close()
-
-    def _array_steps(self, optimizer: Optimizer, *, write_back: bool) -> _ArraySteps:
         if self.backend != "numpy":
             raise ValueError(
                 f"arrays: the loss must be compiled with backend='numpy', not {self.backend!r}"
             )
-        if optimizer.params != self.params:
+        if not self.fits_arrays(optimizer):
             raise ValueError(
                 "arrays: the optimizer must hold the model's parameters, in their order "
                 "(as model.parameters() gives them)"
             )
-        return _ArraySteps(self, optimizer, write_back)
+        steps = _ArraySteps(self, optimizer, each_step)
+        try:
+            yield steps
+        finally:
+            steps.close()
 
 
 class _ArraySteps:

@@ -1,5 +1,6 @@
 """``fit``: a small training loop for demos, with a progress bar and a history."""
 
+import contextlib
 import functools
 import math
 import random
@@ -131,16 +132,13 @@ def fit(
         bar: Any = tqdm(range(steps), desc="training", leave=False)
     else:
         bar = range(steps)
-    in_arrays = (
-        compiled is not None
-        and compiled.backend == "numpy"
-        and len(optimizer.params) == len(params)
-        and all(p is q for p, q in zip(optimizer.params, params, strict=True))
-    )
     # With backend="numpy" the parameters live in one array between steps, and reach
     # the model's Values when training ends, however it ends.
-    arrays = compiled._array_steps(optimizer, write_back=False) if in_arrays else None  # type: ignore[union-attr]
-    try:
+    with (
+        compiled.arrays(optimizer, each_step=False)
+        if compiled is not None and compiled.fits_arrays(optimizer)
+        else contextlib.nullcontext()
+    ) as arrays:
         batch = first
         for k in bar:
             if k:
@@ -153,11 +151,9 @@ def fit(
                 labels = take[1]
             if arrays is not None:
                 value = arrays(*take)
-                right = accuracy(compiled.outputs, labels, loss)  # type: ignore[union-attr]
             elif compiled is not None:
                 optimizer.zero_grad()
                 value = compiled(*take)
-                right = accuracy(compiled.outputs, labels, loss)
                 optimizer.step()
             else:
                 # The step's graph has no reference cycles, so reference counting frees it
@@ -165,15 +161,14 @@ def fit(
                 with engine.collector_paused():
                     value, right = _graph_step(model, X, y, batch, params, loss, alpha, optimizer)
                 optimizer.step()
+            if compiled is not None:
+                right = accuracy(compiled.outputs, labels, loss)
             if schedule is not None:
                 schedule.step()
             history.loss.append(value)
             history.accuracy.append(right)
             if show:
                 bar.set_postfix(loss=f"{value:.4f}", accuracy=f"{right:.0%}")
-    finally:
-        if arrays is not None:
-            arrays.close()
     return history
 
 
