@@ -391,20 +391,13 @@ class ArrayWriter(Writer):
             for matrix in self.matrices:
                 self.emit(1, f"{matrix.name} = {matrix.read}")
 
-    def _data(self) -> None:
-        """Read the data leaves that scalar code uses (outside any piece), as floats."""
-        held = [leaf for leaf in self.data if leaf in self.position and leaf not in self.looped]
-        if not held:
-            return
-        self.emit(1, "# the data scalar code reads, as floats, in the order engine.compile has it")
-        names = [self.name(leaf) for leaf in held]
-        targets = f"{', '.join(names)}{',' if len(names) == 1 else ''}"
+    def read_data(self, held: list[Value]) -> str:
+        """The data that scalar code reads (outside any piece), as floats."""
         if len(held) == len(self.data):
-            self.emit(1, f"{targets} = data.tolist()")
-            return
+            return "data.tolist()"
         # Only these: a batch's pieces read the rest as arrays, which tolist() would copy.
         where = xp.asarray([self.data[leaf] for leaf in held])
-        self.emit(1, f"{targets} = data[{self.bind(self.fresh('index_data'), where)}].tolist()")
+        return f"data[{self.bind(self.fresh('index_data'), where)}].tolist()"
 
     def _finite(self, array: str) -> str:
         """The flag that says ``array`` (``h1``, ``W2.T``) holds no inf or nan, for xp.matmul.

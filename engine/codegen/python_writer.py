@@ -310,17 +310,18 @@ class Writer:
     def _data(self) -> None:
         """Read the data leaves that code outside a loop uses from ``data``, by name."""
         held = [leaf for leaf in self.data if leaf in self.position and leaf not in self.looped]
-        if not held:
-            return
-        self.emit(1, "# the data, in the order given to engine.compile")
-        if len(held) == len(self.data):
+        if held:
+            self.emit(1, "# the data, in the order given to engine.compile")
             names = [self.name(leaf) for leaf in held]
-            self.emit(1, f"{', '.join(names)}{',' if len(names) == 1 else ''} = data")
-        elif len(held) == 1:
-            self.emit(1, f"{self.name(held[0])} = data[{self.data[held[0]]}]")
-        else:
-            pick = self.bind("pick_data", operator.itemgetter(*(self.data[n] for n in held)))
-            self.emit(1, f"{', '.join(map(self.name, held))} = {pick}(data)")
+            self.emit(1, f"{', '.join(names)}, = {self.read_data(held)}")
+
+    def read_data(self, held: list[Value]) -> str:
+        """The text that reads these data leaves' numbers from ``data``, as a sequence."""
+        if len(held) == len(self.data):
+            return "data"
+        if len(held) == 1:  # itemgetter would give the number itself, not a sequence of one
+            return f"(data[{self.data[held[0]]}],)"
+        return f"{self.bind('pick_data', operator.itemgetter(*map(self.data.get, held)))}(data)"
 
     # -- one node ---------------------------------------------------------------------
 
@@ -517,9 +518,8 @@ class Writer:
         loop: list[str] = [f"({unpacked})"] if targets else []
         columns: list[str] = [table] if targets else []
         for i in given:
-            where = [self.data[piece[i]] for piece in repeat.pieces]
-            # itemgetter gives a tuple for two places or more, the number itself for one
-            picks: Any = _one_of(where[0]) if len(where) == 1 else operator.itemgetter(*where)
+            # A repeat has four copies or more: itemgetter gives their numbers as a tuple.
+            picks = operator.itemgetter(*(self.data[piece[i]] for piece in repeat.pieces))
             name = self.name(template[i])
             columns.append(f"{self.bind(self.fresh(f'pick_{name}'), picks)}(data)")
             loop.append(name)
@@ -566,11 +566,6 @@ class Writer:
 def add_up(terms: list[float]) -> float:
     """Return ``terms[0] + terms[1] + ...``, added left to right."""
     return functools.reduce(operator.add, terms)
-
-
-def _one_of(where: int) -> Any:
-    """Return a function giving ``(data[where],)``: a loop over one copy."""
-    return lambda data: (data[where],)
 
 
 def varying_columns(rows: list[list[Value]]) -> list[int]:
