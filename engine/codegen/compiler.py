@@ -95,8 +95,7 @@ class CompiledGraph:
     def run(self, values: Sequence[float], data: Sequence[float] | None = None) -> Result:
         """Return the output, the gradient by each input and the watched nodes' values."""
         numbers = _numbers(values, "values", "input", len(self.inputs))
-        if data is not None and not self.data:
-            raise ValueError("data was given, but this graph was compiled with no data leaves")
+        self._refuse_stray(data)
         # The generated function takes data only when the graph has data leaves.
         given = [_numbers(data, "data", "data leaf", len(self.data))] if self.data else []
         if self.backend == "python":
@@ -121,12 +120,15 @@ class CompiledGraph:
                 f"{self.backend!r}; call it with a list: cg.run(values)"
             )
         _check_array(values, "values", "input", len(self.inputs))
+        self._refuse_stray(data)
         if not self.data:
-            if data is not None:
-                raise ValueError("data was given, but this graph was compiled with no data leaves")
             return Result(*self._function(values))
         _check_array(data, "data", "data leaf", len(self.data))
         return Result(*self._function(values, data))
+
+    def _refuse_stray(self, data: object) -> None:
+        if data is not None and not self.data:
+            raise ValueError("data was given, but this graph was compiled with no data leaves")
 
     def __repr__(self) -> str:
         lines = self.source.count("\n")
